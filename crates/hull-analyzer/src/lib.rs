@@ -1,0 +1,100 @@
+//! Analyzers: each one says which files it wants and turns a file into packages or facts.
+//!
+//! An analyzer never sees an image. It gets an absolute, normalised path and the file's bytes,
+//! so the same analyzers run on a layer, a root filesystem or a source tree; `hull-scan` is the
+//! only bridge to images. Adding a package format is one module holding a unit struct that
+//! implements [`Analyzer`] plus one line in [`registry::ANALYZERS`].
+//!
+//! ```
+//! use hull_analyzer::{registry, FileInput};
+//!
+//! let status = b"Package: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13.dfsg-1\nArchitecture: amd64\nSource: zlib\n";
+//! let wanted: Vec<_> = registry::wanting("/var/lib/dpkg/status").collect();
+//! assert_eq!(wanted.len(), 1);
+//! let out = wanted[0].analyze(&FileInput { path: "/var/lib/dpkg/status", bytes: status }).unwrap();
+//! assert_eq!(out.packages[0].name, "zlib1g");
+//! assert_eq!(out.packages[0].source.as_ref().unwrap().name, "zlib");
+//! ```
+
+use std::fmt;
+
+use hull_types::{OsRelease, Package};
+use serde::{Deserialize, Serialize};
+
+pub mod os;
+pub mod pkgdb;
+pub mod registry;
+
+/// The stable name of an analyzer; part of cache keys and of per-file issue reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AnalyzerId(pub &'static str);
+
+impl fmt::Display for AnalyzerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// A file handed to an analyzer. `path` is absolute and normalised inside the image root.
+#[derive(Clone, Copy, Debug)]
+pub struct FileInput<'a> {
+    pub path: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// A candidate for the image's OS release. Several files may say something (`/etc/os-release`,
+/// `/usr/lib/os-release`, `/etc/debian_version`); the lowest `rank` that survives the layer
+/// merge wins.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OsCandidate {
+    pub rank: u8,
+    pub release: OsRelease,
+}
+
+/// What one analyzer found in one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Output {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<Package>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsCandidate>,
+}
+
+/// Why a file could not be analyzed. Carries no path: the caller knows the path and layer and
+/// records the error against them, so one malformed file never aborts a scan.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    #[error("malformed {format}: {reason}")]
+    Malformed {
+        format: &'static str,
+        reason: String,
+    },
+    #[error("{format}: file is larger than the {limit}-byte bound")]
+    TooLarge { format: &'static str, limit: usize },
+}
+
+impl AnalyzeError {
+    pub(crate) fn malformed(format: &'static str, reason: impl Into<String>) -> Self {
+        Self::Malformed {
+            format,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// One analyzer. Implementations are unit structs listed once in [`registry::ANALYZERS`].
+pub trait Analyzer: Sync + Send {
+    /// Stable, unique id (`dpkg`, `rpm-sqlite`); the registry keeps ids sorted.
+    fn id(&self) -> AnalyzerId;
+    /// Bump when the output for the same bytes changes: it is part of the layer cache key.
+    fn version(&self) -> u32;
+    /// Whether the analyzer wants the file at this normalised absolute path. Called for every
+    /// entry of every layer, so it must be cheap and must not allocate.
+    fn wants(&self, path: &str) -> bool;
+    /// The largest file this analyzer reads; larger files are reported, not read.
+    fn max_size(&self) -> u64 {
+        64 << 20
+    }
+    /// Turns the file into packages or facts. Must not panic on any input.
+    fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError>;
+}

@@ -1,0 +1,3 @@
+//! Which operating system an image runs.
+
+pub mod release;

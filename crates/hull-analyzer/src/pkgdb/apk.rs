@@ -1,0 +1,98 @@
+//! apk-tools' installed database, `/lib/apk/db/installed` (Alpine, Wolfi, Chainguard).
+//!
+//! One paragraph per package, one letter per field: `P` name, `V` version, `A` arch,
+//! `o` origin (the source package), `L` license.
+
+use hull_types::{Location, Package, PackageKind, SourcePackage};
+
+use super::paragraphs;
+use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
+
+/// `/lib/apk/db/installed`.
+pub struct Apk;
+
+const INSTALLED: &str = "/lib/apk/db/installed";
+
+impl Analyzer for Apk {
+    fn id(&self) -> AnalyzerId {
+        AnalyzerId("apk")
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn wants(&self, path: &str) -> bool {
+        path == INSTALLED
+    }
+    fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
+        let packages = parse(file.bytes)?
+            .into_iter()
+            .map(|r| Package {
+                kind: PackageKind::Apk,
+                source: Some(SourcePackage {
+                    name: r.origin.unwrap_or_else(|| r.name.clone()),
+                    version: r.version.clone(),
+                }),
+                name: r.name,
+                version: r.version,
+                arch: r.arch,
+                licenses: r.license.into_iter().collect(),
+                location: Location {
+                    path: file.path.to_string(),
+                    layer: None,
+                },
+                epoch: None,
+            })
+            .collect();
+        Ok(Output { packages, os: None })
+    }
+}
+
+/// One package of the installed database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApkRecord {
+    pub name: String,
+    pub version: String,
+    pub arch: Option<String>,
+    pub origin: Option<String>,
+    pub license: Option<String>,
+}
+
+/// Parses the database; paragraphs without a name or version are skipped.
+pub fn parse(bytes: &[u8]) -> Result<Vec<ApkRecord>, AnalyzeError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| AnalyzeError::malformed("apk installed", format!("not UTF-8: {e}")))?;
+    let mut out = Vec::new();
+    for p in paragraphs(text, ':') {
+        // apk keys are case-sensitive single letters (`P` name, `p` provides).
+        let get = |k: &str| {
+            p.iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.is_empty())
+        };
+        let (Some(name), Some(version)) = (get("P"), get("V")) else {
+            continue;
+        };
+        out.push(ApkRecord {
+            name,
+            version,
+            arch: get("A"),
+            origin: get("o"),
+            license: get("L"),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_sensitive_keys() {
+        let r = parse(b"C:Q1abc=\nP:musl\nV:1.2.5-r0\nA:x86_64\np:so:libc.musl-x86_64.so.1=1\no:musl\nL:MIT\n\n").unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].name, "musl");
+        assert_eq!(r[0].license.as_deref(), Some("MIT"));
+    }
+}

@@ -1,0 +1,59 @@
+//! The single list of analyzers. Adding one is a line here, kept sorted by id.
+
+use crate::{os, pkgdb, Analyzer};
+
+/// Every analyzer hull runs, sorted by id (a test checks it).
+pub static ANALYZERS: &[&dyn Analyzer] = &[
+    &pkgdb::apk::Apk,
+    &pkgdb::dpkg::Dpkg,
+    &os::release::OsReleaseFile,
+    &pkgdb::rpm::RpmBerkeley,
+    &pkgdb::rpm::RpmManifest,
+    &pkgdb::rpm::RpmNdb,
+    &pkgdb::rpm::RpmSqlite,
+];
+
+/// The analyzers that want a path.
+pub fn wanting(path: &str) -> impl Iterator<Item = &'static dyn Analyzer> + '_ {
+    ANALYZERS.iter().copied().filter(move |a| a.wants(path))
+}
+
+/// Whether any analyzer wants a path; the layer walker skips every other entry unread.
+pub fn any_wants(path: &str) -> bool {
+    ANALYZERS.iter().any(|a| a.wants(path))
+}
+
+/// A stable description of the analyzer configuration (`id@version` for each), hashed into
+/// the layer cache key so that a changed analyzer never serves stale cached results.
+pub fn fingerprint() -> String {
+    ANALYZERS
+        .iter()
+        .map(|a| format!("{}@{}", a.id(), a.version()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_sorted_and_unique() {
+        let ids: Vec<_> = ANALYZERS.iter().map(|a| a.id()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(
+            ids, sorted,
+            "ANALYZERS must be sorted by id, without duplicates"
+        );
+    }
+
+    #[test]
+    fn fingerprint_names_every_analyzer() {
+        let f = fingerprint();
+        for a in ANALYZERS {
+            assert!(f.contains(&format!("{}@{}", a.id(), a.version())));
+        }
+    }
+}

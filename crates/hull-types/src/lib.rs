@@ -1,0 +1,15 @@
+//! The model every hull crate shares: content digests, packages with their purls, where a
+//! package was found, and the operating system an image runs.
+//!
+//! Everything here is plain data with `Ord`, so reports can sort before rendering and give
+//! byte-identical output for the same input.
+
+mod digest;
+mod os;
+mod package;
+mod purl;
+
+pub use digest::{Digest, DigestError};
+pub use os::{OsFamily, OsRelease};
+pub use package::{Location, Package, PackageKind, SourcePackage};
+pub use purl::{purl_encode, Purl};

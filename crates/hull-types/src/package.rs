@@ -1,0 +1,132 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{purl_encode, Digest, OsRelease, Purl};
+
+/// Which package manager installed a package; decides version order, purl type and, later,
+/// which advisories apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PackageKind {
+    /// dpkg: Debian, Ubuntu, distroless.
+    Deb,
+    /// apk-tools: Alpine, Wolfi, Chainguard.
+    Apk,
+    /// rpm: RHEL and its rebuilds, Fedora, SUSE, Amazon Linux, Mariner.
+    Rpm,
+}
+
+impl PackageKind {
+    /// The purl `type` component.
+    pub fn purl_type(self) -> &'static str {
+        match self {
+            Self::Deb => "deb",
+            Self::Apk => "apk",
+            Self::Rpm => "rpm",
+        }
+    }
+}
+
+impl fmt::Display for PackageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.purl_type())
+    }
+}
+
+/// Where something was found: the layer that last wrote the file, and its path in the image.
+///
+/// `layer` is `None` for a root filesystem directory or a source tree, which have no layers.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Location {
+    /// Absolute, normalised path inside the image (`/var/lib/dpkg/status`).
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<Digest>,
+}
+
+/// The source package a binary package was built from (dpkg `Source:`, rpm `SOURCERPM`, apk
+/// origin). Distro advisories are keyed by it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SourcePackage {
+    pub name: String,
+    pub version: String,
+}
+
+/// One installed package.
+///
+/// Field order is the sort order: reports list packages by kind, name, version, arch.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Package {
+    pub kind: PackageKind,
+    pub name: String,
+    /// The full version the package manager compares: dpkg `[epoch:]upstream[-revision]`,
+    /// rpm `[epoch:]version-release`, apk `version-rN`.
+    pub version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourcePackage>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<String>,
+    pub location: Location,
+    /// rpm keeps the epoch apart from the version in its purl; this is the number, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u32>,
+}
+
+impl Package {
+    /// The package URL, per the purl specification's `deb`, `apk` and `rpm` type definitions.
+    ///
+    /// The OS release supplies the namespace and `distro` qualifier; without one (a bare root
+    /// filesystem) the namespace falls back to the package manager's usual vendor.
+    pub fn purl(&self, os: Option<&OsRelease>) -> Purl {
+        let namespace = match os {
+            Some(os) if os.family != crate::OsFamily::Unknown => os.family.purl_namespace(),
+            Some(os) => os.id.as_str(),
+            None => match self.kind {
+                PackageKind::Deb => "debian",
+                PackageKind::Apk => "alpine",
+                PackageKind::Rpm => "redhat",
+            },
+        };
+        let mut qualifiers: Vec<(&str, String)> = Vec::new();
+        if let Some(a) = &self.arch {
+            qualifiers.push(("arch", a.clone()));
+        }
+        if let Some(d) = os.and_then(OsRelease::purl_distro) {
+            qualifiers.push(("distro", d));
+        }
+        let version = match (self.kind, self.epoch) {
+            // rpm's purl type carries the epoch as a qualifier and the version without it.
+            (PackageKind::Rpm, Some(e)) => {
+                qualifiers.push(("epoch", e.to_string()));
+                self.version
+                    .split_once(':')
+                    .map_or(self.version.as_str(), |(_, v)| v)
+                    .to_string()
+            }
+            _ => self.version.clone(),
+        };
+        if let Some(src) = &self.source {
+            if src.name != self.name {
+                qualifiers.push(("upstream", src.name.clone()));
+            }
+        }
+        qualifiers.sort_by(|a, b| a.0.cmp(b.0));
+        let mut s = format!(
+            "pkg:{}/{}/{}@{}",
+            self.kind.purl_type(),
+            purl_encode(namespace),
+            purl_encode(&self.name),
+            purl_encode(&version)
+        );
+        for (i, (k, v)) in qualifiers.iter().enumerate() {
+            s.push(if i == 0 { '?' } else { '&' });
+            s.push_str(k);
+            s.push('=');
+            s.push_str(&purl_encode(v));
+        }
+        Purl(s)
+    }
+}

@@ -1,0 +1,94 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A package URL (<https://github.com/package-url/purl-spec>), already canonical.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Purl(pub String);
+
+impl fmt::Display for Purl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Percent-encodes one purl component.
+///
+/// The purl spec keeps ASCII letters, digits, `.`, `-`, `_`, `~` and the colon `:` as they are
+/// ("whether used as a separator or otherwise") and encodes every other byte, so a Debian
+/// version `1:2.36-9+deb12u4` becomes `1:2.36-9%2Bdeb12u4`.
+pub fn purl_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' | b':' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Location, OsFamily, OsRelease, Package, PackageKind, SourcePackage};
+
+    fn os(id: &str, v: &str) -> OsRelease {
+        OsRelease {
+            family: OsFamily::from_os_release_id(id),
+            id: id.into(),
+            version_id: Some(v.into()),
+            version_codename: None,
+            pretty_name: None,
+            distroless: false,
+        }
+    }
+
+    fn pkg(kind: PackageKind, name: &str, version: &str, epoch: Option<u32>) -> Package {
+        Package {
+            kind,
+            name: name.into(),
+            version: version.into(),
+            arch: Some("amd64".into()),
+            source: None,
+            licenses: vec![],
+            location: Location {
+                path: "/x".into(),
+                layer: None,
+            },
+            epoch,
+        }
+    }
+
+    #[test]
+    fn encodes_per_spec() {
+        assert_eq!(purl_encode("1:2.36-9+deb12u4"), "1:2.36-9%2Bdeb12u4");
+        assert_eq!(purl_encode("a b/c@d"), "a%20b%2Fc%40d");
+    }
+
+    #[test]
+    fn deb_purl_keeps_epoch_in_version() {
+        let mut p = pkg(PackageKind::Deb, "login", "1:4.13+dfsg1-1", None);
+        p.source = Some(SourcePackage {
+            name: "shadow".into(),
+            version: "1:4.13+dfsg1-1".into(),
+        });
+        assert_eq!(
+            p.purl(Some(&os("debian", "12"))).0,
+            "pkg:deb/debian/login@1:4.13%2Bdfsg1-1?arch=amd64&distro=debian-12&upstream=shadow"
+        );
+    }
+
+    #[test]
+    fn rpm_purl_moves_epoch_to_qualifier() {
+        let mut p = pkg(PackageKind::Rpm, "openssl", "1:3.0.7-27.el9", Some(1));
+        p.arch = Some("x86_64".into());
+        assert_eq!(
+            p.purl(Some(&os("rocky", "9.3"))).0,
+            "pkg:rpm/rocky/openssl@3.0.7-27.el9?arch=x86_64&distro=rocky-9.3&epoch=1"
+        );
+    }
+}
