@@ -1,0 +1,92 @@
+//! Random access to the members of a tar file (`docker save` archives, OCI layouts in a
+//! tar): one pass over the headers, seeking past contents, then each member opened on its own
+//! file handle so layers can be read in parallel.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use crate::{normalize, ImageError};
+
+/// More members than this is not an image archive.
+const MAX_MEMBERS: usize = 1_000_000;
+
+/// Where each regular file of the archive lies.
+#[derive(Debug)]
+pub struct TarIndex {
+    pub path: PathBuf,
+    members: HashMap<String, (u64, u64)>,
+}
+
+impl TarIndex {
+    /// Reads every header of the archive, seeking past member data.
+    pub fn open(path: &Path) -> Result<Self, ImageError> {
+        let shown = path.display().to_string();
+        let file = File::open(path).map_err(|e| ImageError::io(&shown, e))?;
+        let mut archive = tar::Archive::new(file);
+        let mut members = HashMap::new();
+        let entries = archive
+            .entries_with_seek()
+            .map_err(|e| ImageError::malformed(&shown, format!("not a tar archive: {e}")))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| ImageError::malformed(&shown, format!("tar: {e}")))?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            if let Some((norm, _)) = normalize(&name) {
+                members.insert(norm, (entry.raw_file_position(), entry.size()));
+            }
+            if members.len() > MAX_MEMBERS {
+                return Err(ImageError::malformed(&shown, "too many archive members"));
+            }
+        }
+        Ok(TarIndex {
+            path: path.to_path_buf(),
+            members,
+        })
+    }
+
+    pub fn contains(&self, member: &str) -> bool {
+        self.lookup(member).is_some()
+    }
+
+    fn lookup(&self, member: &str) -> Option<(u64, u64)> {
+        let (norm, _) = normalize(member)?;
+        self.members.get(&norm).copied()
+    }
+
+    /// The member's size, if present.
+    pub fn size(&self, member: &str) -> Option<u64> {
+        self.lookup(member).map(|(_, s)| s)
+    }
+
+    /// Opens a member for streaming, on a new file handle.
+    pub fn open_member(&self, member: &str) -> Result<std::io::Take<File>, ImageError> {
+        let shown = format!("{}:{member}", self.path.display());
+        let (off, size) = self
+            .lookup(member)
+            .ok_or_else(|| ImageError::NotFound(format!("{shown}: no such archive member")))?;
+        let mut f = File::open(&self.path).map_err(|e| ImageError::io(&shown, e))?;
+        f.seek(SeekFrom::Start(off))
+            .map_err(|e| ImageError::io(&shown, e))?;
+        Ok(f.take(size))
+    }
+
+    /// Reads a small member (a manifest or config) whole, within `limit` bytes.
+    pub fn read_member(&self, member: &str, limit: u64) -> Result<Vec<u8>, ImageError> {
+        let shown = format!("{}:{member}", self.path.display());
+        let size = self
+            .size(member)
+            .ok_or_else(|| ImageError::NotFound(format!("{shown}: no such archive member")))?;
+        if size > limit {
+            return Err(ImageError::TooLarge { what: shown, limit });
+        }
+        let mut buf = Vec::with_capacity(size as usize);
+        self.open_member(member)?
+            .read_to_end(&mut buf)
+            .map_err(|e| ImageError::io(&shown, e))?;
+        Ok(buf)
+    }
+}

@@ -1,0 +1,557 @@
+//! One pass over one layer: hash the blob as it is read, decompress by magic bytes, hash the
+//! tar stream (the diff_id), and walk its entries, reading only the files the visitor wants.
+//!
+//! Nothing is extracted. Every bound is checked here: decompressed bytes, the compression
+//! ratio (decompression bombs), the number of entries, and each file read (by the visitor's
+//! own bound). Digests are compared at the end; on a mismatch the caller must discard
+//! whatever the visitor collected.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use hull_types::Digest;
+use sha2::{Digest as _, Sha256};
+
+use crate::{normalize, ImageError};
+
+/// Bounds on one layer. The defaults are far above any real image and far below what would
+/// exhaust a CI runner.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Decompressed bytes of one layer.
+    pub max_layer_bytes: u64,
+    /// Tar entries in one layer.
+    pub max_entries: u64,
+    /// Decompressed/compressed ratio, checked once a layer has expanded past 256 MiB. Real
+    /// layers stay under 20:1; a bomb of zeros reaches 1000:1.
+    pub max_ratio: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_layer_bytes: 64 << 30,
+            max_entries: 5_000_000,
+            max_ratio: 200,
+        }
+    }
+}
+
+/// How a layer blob was compressed, read from its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+/// What the walk found out about the blob: its digests and sizes, all computed on the bytes
+/// actually read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerDigests {
+    pub blob: Digest,
+    pub diff_id: Digest,
+    pub compressed_size: u64,
+    pub size: u64,
+    pub compression: Compression,
+}
+
+/// What a tar entry means for the merged filesystem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file the visitor asked for, with its bytes.
+    File,
+    /// `.wh.<name>`: the path is deleted from lower layers.
+    Whiteout,
+    /// `.wh..wh..opq`: everything below this directory in lower layers is deleted.
+    OpaqueDir,
+    /// A symlink, hard link, device or directory at a path the visitor wants: it hides what
+    /// lower layers had there, and hull does not follow it.
+    NotRegular,
+}
+
+/// One event of the walk.
+#[derive(Debug)]
+pub struct Entry<'a> {
+    pub path: &'a str,
+    pub kind: EntryKind,
+    /// File bytes for [`EntryKind::File`]; empty otherwise.
+    pub bytes: Vec<u8>,
+}
+
+/// The visitor's callbacks.
+pub trait Visit {
+    /// `Some(bound)` to read the regular file at `path` (up to `bound` bytes), `None` to skip
+    /// it unread. Called for every regular file, so it must be cheap.
+    fn wants(&self, path: &str) -> Option<u64>;
+    /// A wanted file, a whiteout, an opaque directory or a non-regular wanted path.
+    fn entry(&mut self, entry: Entry<'_>);
+    /// A per-file problem that does not stop the walk (an oversized file, a path that tried
+    /// to leave the image root).
+    fn warning(&mut self, path: &str, message: String);
+}
+
+/// A reader that hashes and counts what passes through it, and fails past `limit` bytes.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    count: Arc<AtomicU64>,
+    limit: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        let total = self.count.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        if total > self.limit {
+            return Err(io::Error::other(format!("more than {} bytes", self.limit)));
+        }
+        Ok(n)
+    }
+}
+
+enum Decoder<B: BufRead> {
+    Plain(B),
+    Gzip(flate2::bufread::MultiGzDecoder<B>),
+    Zstd(zstd::stream::read::Decoder<'static, B>),
+}
+
+impl<B: BufRead> Read for Decoder<B> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Decoder::Plain(r) => r.read(buf),
+            Decoder::Gzip(r) => r.read(buf),
+            Decoder::Zstd(r) => r.read(buf),
+        }
+    }
+}
+
+impl<B: BufRead> Decoder<B> {
+    fn into_inner(self) -> B {
+        match self {
+            Decoder::Plain(r) => r,
+            Decoder::Gzip(r) => r.into_inner(),
+            Decoder::Zstd(r) => r.finish(),
+        }
+    }
+}
+
+/// A decompressed stream that watches the compression ratio.
+struct RatioGuard<R> {
+    inner: R,
+    raw: Arc<AtomicU64>,
+    out: u64,
+    max_ratio: u64,
+}
+
+impl<R: Read> Read for RatioGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out += n as u64;
+        if self.out > 256 << 20 {
+            let raw = self.raw.load(Ordering::Relaxed).max(1);
+            if self.out / raw > self.max_ratio {
+                return Err(io::Error::other(format!(
+                    "decompression ratio above {}:1 (decompression bomb)",
+                    self.max_ratio
+                )));
+            }
+        }
+        Ok(n)
+    }
+}
+
+const GZIP: &[u8] = &[0x1f, 0x8b];
+const ZSTD: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+
+/// Walks one layer blob. `label` names the layer in errors (its digest, or its path in an
+/// archive). `expected_blob` and `expected_diff_id` are checked on the bytes read; either may
+/// be unknown (`None`), never both wrong.
+pub fn walk_layer<R: Read>(
+    raw: R,
+    label: &str,
+    expected_blob: Option<&Digest>,
+    expected_diff_id: Option<&Digest>,
+    limits: &Limits,
+    visitor: &mut dyn Visit,
+) -> Result<LayerDigests, ImageError> {
+    let layer_err = |path: &str, reason: String| ImageError::Layer {
+        layer: label.to_string(),
+        path: path.to_string(),
+        reason,
+    };
+    let raw_count = Arc::new(AtomicU64::new(0));
+    let raw = Hashing {
+        inner: raw,
+        hasher: Sha256::new(),
+        count: raw_count.clone(),
+        limit: u64::MAX,
+    };
+    let mut buffered = BufReader::with_capacity(1 << 20, raw);
+    // Read the magic bytes fully even if the source returns them in pieces.
+    let mut magic = Vec::with_capacity(4);
+    while magic.len() < 4 {
+        let buf = buffered
+            .fill_buf()
+            .map_err(|e| layer_err("", format!("read: {e}")))?;
+        if buf.is_empty() {
+            break;
+        }
+        let take = (4 - magic.len()).min(buf.len());
+        magic.extend_from_slice(&buf[..take]);
+        buffered.consume(take);
+    }
+    let compression = if magic.starts_with(GZIP) {
+        Compression::Gzip
+    } else if magic.starts_with(ZSTD) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    };
+    let stream = io::Cursor::new(magic).chain(buffered);
+    let decoder = match compression {
+        Compression::None => Decoder::Plain(stream),
+        Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(stream)),
+        Compression::Zstd => Decoder::Zstd(
+            zstd::stream::read::Decoder::with_buffer(stream)
+                .map_err(|e| layer_err("", format!("zstd: {e}")))?,
+        ),
+    };
+    let guarded = RatioGuard {
+        inner: decoder,
+        raw: raw_count.clone(),
+        out: 0,
+        max_ratio: limits.max_ratio,
+    };
+    let diff_count = Arc::new(AtomicU64::new(0));
+    let mut diff = Hashing {
+        inner: guarded,
+        hasher: Sha256::new(),
+        count: diff_count.clone(),
+        limit: limits.max_layer_bytes,
+    };
+
+    walk_tar(&mut diff, limits, visitor).map_err(|(path, reason)| layer_err(&path, reason))?;
+
+    // Hash whatever follows the end-of-archive marker, then the rest of the blob.
+    io::copy(&mut diff, &mut io::sink()).map_err(|e| layer_err("", format!("read: {e}")))?;
+    let diff_id = Digest::from_sha256_bytes(&diff.hasher.finalize().into());
+    let size = diff_count.load(Ordering::Relaxed);
+    let (_, mut rest) = diff.inner.inner.into_inner().into_inner();
+    io::copy(&mut rest, &mut io::sink()).map_err(|e| layer_err("", format!("read: {e}")))?;
+    let raw = rest.into_inner();
+    let blob = Digest::from_sha256_bytes(&raw.hasher.finalize().into());
+
+    if let Some(exp) = expected_blob {
+        if *exp != blob {
+            return Err(ImageError::DigestMismatch {
+                what: format!("layer {label} blob"),
+                expected: exp.clone(),
+                actual: blob,
+            });
+        }
+    }
+    if let Some(exp) = expected_diff_id {
+        if *exp != diff_id {
+            return Err(ImageError::DigestMismatch {
+                what: format!("layer {label} diff_id"),
+                expected: exp.clone(),
+                actual: diff_id,
+            });
+        }
+    }
+    Ok(LayerDigests {
+        blob,
+        diff_id,
+        compressed_size: raw_count.load(Ordering::Relaxed),
+        size,
+        compression,
+    })
+}
+
+fn walk_tar<R: Read>(
+    reader: R,
+    limits: &Limits,
+    visitor: &mut dyn Visit,
+) -> Result<(), (String, String)> {
+    let mut archive = tar::Archive::new(reader);
+    let entries = archive
+        .entries()
+        .map_err(|e| (String::new(), format!("tar: {e}")))?;
+    let mut count = 0u64;
+    let mut last_path = String::new();
+    for entry in entries {
+        let mut entry = entry.map_err(|e| (last_path.clone(), format!("tar: {e}")))?;
+        count += 1;
+        if count > limits.max_entries {
+            return Err((
+                last_path,
+                format!("more than {} tar entries", limits.max_entries),
+            ));
+        }
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let Some((path, escaped)) = normalize(&name) else {
+            continue;
+        };
+        if escaped {
+            visitor.warning(
+                &path,
+                format!("tar entry {name:?} points outside the image root; read as {path}"),
+            );
+        }
+        last_path.clone_from(&path);
+        let (dir, base) = path.rsplit_once('/').unwrap_or(("", &path));
+        if let Some(hidden) = base.strip_prefix(".wh.") {
+            if hidden == ".wh..opq" {
+                let dir = if dir.is_empty() { "/" } else { dir };
+                visitor.entry(Entry {
+                    path: dir,
+                    kind: EntryKind::OpaqueDir,
+                    bytes: vec![],
+                });
+            } else if !hidden.is_empty() {
+                let target = format!("{dir}/{hidden}");
+                visitor.entry(Entry {
+                    path: &target,
+                    kind: EntryKind::Whiteout,
+                    bytes: vec![],
+                });
+            }
+            continue;
+        }
+        let ty = entry.header().entry_type();
+        if ty.is_file() || ty == tar::EntryType::Continuous || ty.is_gnu_sparse() {
+            let Some(bound) = visitor.wants(&path) else {
+                continue;
+            };
+            let size = entry.size();
+            if size > bound {
+                visitor.warning(
+                    &path,
+                    format!("{size}-byte file exceeds the {bound}-byte bound; not read"),
+                );
+                continue;
+            }
+            let mut bytes = Vec::with_capacity(size as usize);
+            (&mut entry)
+                .take(bound + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| (path.clone(), format!("read: {e}")))?;
+            if bytes.len() as u64 > bound {
+                visitor.warning(
+                    &path,
+                    format!("file exceeds the {bound}-byte bound; not read"),
+                );
+                continue;
+            }
+            visitor.entry(Entry {
+                path: &path,
+                kind: EntryKind::File,
+                bytes,
+            });
+        } else if ty.is_dir() {
+            continue;
+        } else if visitor.wants(&path).is_some() {
+            visitor.entry(Entry {
+                path: &path,
+                kind: EntryKind::NotRegular,
+                bytes: vec![],
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[derive(Default)]
+    struct Collect {
+        files: Vec<(String, EntryKind, Vec<u8>)>,
+        warnings: Vec<(String, String)>,
+    }
+    impl Visit for Collect {
+        fn wants(&self, path: &str) -> Option<u64> {
+            path.starts_with("/etc/").then_some(1024)
+        }
+        fn entry(&mut self, e: Entry<'_>) {
+            self.files.push((e.path.to_string(), e.kind, e.bytes));
+        }
+        fn warning(&mut self, path: &str, message: String) {
+            self.warnings.push((path.to_string(), message));
+        }
+    }
+
+    fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            // set_path refuses `..`; write the raw name like a hostile tool would.
+            let raw = &mut h.as_old_mut().name;
+            raw[..name.len()].copy_from_slice(name.as_bytes());
+            h.set_cksum();
+            b.append(&h, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn sha(b: &[u8]) -> Digest {
+        Digest::from_sha256_bytes(&Sha256::digest(b).into())
+    }
+
+    #[test]
+    fn reads_wanted_files_and_whiteouts() {
+        let t = tar_of(&[
+            ("etc/os-release", b"ID=debian\n"),
+            ("usr/bin/x", b"binary"),
+            ("etc/.wh.gone", b""),
+            ("var/.wh..wh..opq", b""),
+            ("../../etc/shadow", b"x"),
+        ]);
+        let mut v = Collect::default();
+        let d = walk_layer(
+            &t[..],
+            "l",
+            None,
+            Some(&sha(&t)),
+            &Limits::default(),
+            &mut v,
+        )
+        .unwrap();
+        assert_eq!(d.compression, Compression::None);
+        assert_eq!(d.diff_id, sha(&t));
+        assert_eq!(d.blob, d.diff_id);
+        assert_eq!(
+            v.files,
+            vec![
+                (
+                    "/etc/os-release".into(),
+                    EntryKind::File,
+                    b"ID=debian\n".to_vec()
+                ),
+                ("/etc/gone".into(), EntryKind::Whiteout, vec![]),
+                ("/var".into(), EntryKind::OpaqueDir, vec![]),
+                ("/etc/shadow".into(), EntryKind::File, b"x".to_vec()),
+            ]
+        );
+        assert_eq!(v.warnings.len(), 1);
+        assert!(v.warnings[0].1.contains("outside the image root"));
+    }
+
+    #[test]
+    fn gzip_and_zstd_digests() {
+        let t = tar_of(&[("etc/a", b"1")]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&t).unwrap();
+        let gz = gz.finish().unwrap();
+        let zs = zstd::encode_all(&t[..], 1).unwrap();
+        for (blob, c) in [(gz, Compression::Gzip), (zs, Compression::Zstd)] {
+            let mut v = Collect::default();
+            let d = walk_layer(
+                &blob[..],
+                "l",
+                Some(&sha(&blob)),
+                Some(&sha(&t)),
+                &Limits::default(),
+                &mut v,
+            )
+            .unwrap();
+            assert_eq!(d.compression, c);
+            assert_eq!(v.files.len(), 1);
+        }
+    }
+
+    #[test]
+    fn digest_mismatch_is_an_error() {
+        let t = tar_of(&[("etc/a", b"1")]);
+        let wrong = sha(b"other");
+        let e = walk_layer(
+            &t[..],
+            "l",
+            None,
+            Some(&wrong),
+            &Limits::default(),
+            &mut Collect::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, ImageError::DigestMismatch { .. }), "{e}");
+        let e = walk_layer(
+            &t[..],
+            "l",
+            Some(&wrong),
+            None,
+            &Limits::default(),
+            &mut Collect::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, ImageError::DigestMismatch { .. }), "{e}");
+    }
+
+    #[test]
+    fn truncated_gzip_is_an_error() {
+        let t = tar_of(&[("etc/a", &[7u8; 5000])]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&t).unwrap();
+        let gz = gz.finish().unwrap();
+        let cut = &gz[..gz.len() / 2];
+        let e = walk_layer(
+            cut,
+            "sha256:abc",
+            None,
+            None,
+            &Limits::default(),
+            &mut Collect::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("sha256:abc"), "{e}");
+    }
+
+    #[test]
+    fn decompression_bomb_is_stopped() {
+        // 300 MiB of zeros compress to ~300 KiB: a ratio of ~1000:1.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..300 {
+            gz.write_all(&zeros).unwrap();
+        }
+        let gz = gz.finish().unwrap();
+        let e = walk_layer(
+            &gz[..],
+            "l",
+            None,
+            None,
+            &Limits::default(),
+            &mut Collect::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("bomb"), "{e}");
+        let small = Limits {
+            max_layer_bytes: 1 << 20,
+            ..Limits::default()
+        };
+        let e = walk_layer(&gz[..], "l", None, None, &small, &mut Collect::default()).unwrap_err();
+        assert!(e.to_string().contains("bytes"), "{e}");
+    }
+
+    #[test]
+    fn huge_claimed_size_is_bounded() {
+        let mut t = tar_of(&[("etc/a", b"12345")]);
+        // Claim an 8 GiB file in the header (octal size field at 124..136).
+        t[124..136].copy_from_slice(b"77777777777\0");
+        let mut h = tar::Header::from_byte_slice(&t[..512]).clone();
+        h.set_cksum();
+        t[..512].copy_from_slice(h.as_bytes());
+        let mut v = Collect::default();
+        let r = walk_layer(&t[..], "l", None, None, &Limits::default(), &mut v);
+        assert!(v.files.is_empty());
+        assert!(!v.warnings.is_empty() || r.is_err());
+    }
+}
