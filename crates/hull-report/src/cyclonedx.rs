@@ -1,0 +1,104 @@
+//! CycloneDX 1.6 JSON. The image is the BOM's subject (`metadata.component`, type
+//! `container`); the OS is an `operating-system` component; each package is a `library`
+//! with its purl, licences and where it was found as `hull:` properties.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::{content_uuid, rfc3339, with_purls, RenderOptions};
+use hull_scan::ScanReport;
+
+pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
+    let img = &report.image;
+    let subject_ref = format!(
+        "image:{}",
+        img.image_id
+            .as_ref()
+            .map_or(img.name.clone(), |d| d.to_string())
+    );
+    let mut components = Vec::new();
+    let mut refs: BTreeMap<String, usize> = BTreeMap::new();
+    let mut os_ref = None;
+    if let Some(os) = &img.os {
+        let r = format!("os:{}@{}", os.id, os.version_id.as_deref().unwrap_or(""));
+        components.push(json!({
+            "type": "operating-system",
+            "bom-ref": r,
+            "name": os.id,
+            "version": os.version_id.clone().unwrap_or_default(),
+            "description": os.pretty_name.clone().unwrap_or_default(),
+        }));
+        os_ref = Some(r);
+    }
+    let mut pkg_refs = Vec::new();
+    for (p, purl) in with_purls(report) {
+        // bom-refs must be unique; two identical purls (same package in two databases) get
+        // a suffix.
+        let n = refs.entry(purl.clone()).or_insert(0);
+        *n += 1;
+        let bom_ref = if *n == 1 {
+            purl.clone()
+        } else {
+            format!("{purl}#{n}")
+        };
+        let mut props = vec![
+            json!({"name": "hull:package:type", "value": p.kind.to_string()}),
+            json!({"name": "hull:location:path", "value": p.location.path}),
+        ];
+        if let Some(l) = &p.location.layer {
+            props.push(json!({"name": "hull:location:layer", "value": l.to_string()}));
+        }
+        if let Some(s) = &p.source {
+            props.push(json!({"name": "hull:source:name", "value": s.name}));
+            props.push(json!({"name": "hull:source:version", "value": s.version}));
+        }
+        let mut c = json!({
+            "type": "library",
+            "bom-ref": bom_ref,
+            "name": p.name,
+            "version": p.version,
+            "purl": purl,
+            "properties": props,
+        });
+        if !p.licenses.is_empty() {
+            c["licenses"] = Value::Array(
+                p.licenses
+                    .iter()
+                    .map(|l| json!({"license": {"name": l}}))
+                    .collect(),
+            );
+        }
+        pkg_refs.push(Value::String(bom_ref));
+        components.push(c);
+    }
+    let mut subject_deps: Vec<Value> = pkg_refs.clone();
+    if let Some(r) = &os_ref {
+        subject_deps.insert(0, Value::String(r.clone()));
+    }
+    let mut subject = json!({
+        "type": "container",
+        "bom-ref": subject_ref,
+        "name": img.name,
+    });
+    if let Some(id) = &img.image_id {
+        subject["version"] = Value::String(id.to_string());
+    }
+    let doc = json!({
+        "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "serialNumber": format!("urn:uuid:{}", content_uuid(report)),
+        "version": 1,
+        "metadata": {
+            "timestamp": rfc3339(opts.now),
+            "tools": {"components": [{"type": "application", "name": "hull", "version": opts.tool_version}]},
+            "component": subject,
+        },
+        "components": components,
+        "dependencies": [{"ref": subject_ref, "dependsOn": subject_deps}],
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,156 @@
+//! The table a person reads: a short image summary, then packages grouped by package
+//! manager. Colour only when asked (the front-end asks only on a terminal).
+
+use std::fmt::Write;
+
+use hull_scan::{ScanReport, SourceKind};
+use hull_types::PackageKind;
+
+use crate::RenderOptions;
+
+fn human(bytes: u64) -> String {
+    const U: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i < U.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", U[i])
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= n {
+        s
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
+    let (bold, dim, reset) = if opts.color {
+        ("\x1b[1m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
+    let img = &report.image;
+    let mut out = String::new();
+    let _ = writeln!(out, "{bold}{}{reset} ({})", img.name, img.source);
+    if let Some(id) = &img.image_id {
+        let _ = writeln!(out, "  image id      {id}");
+    }
+    if let Some(d) = &img.manifest_digest {
+        let _ = writeln!(out, "  manifest      {d}");
+    }
+    let os = img
+        .os
+        .as_ref()
+        .map_or("unknown".to_string(), |o| o.to_string());
+    let _ = writeln!(out, "  os            {os}");
+    if !img.architecture.is_empty() {
+        let _ = writeln!(out, "  architecture  {}", img.architecture);
+    }
+    if img.source != SourceKind::Rootfs {
+        let _ = writeln!(
+            out,
+            "  user          {}",
+            img.user.as_deref().unwrap_or("(root: no USER set)")
+        );
+    }
+    if let Some(e) = &img.entrypoint {
+        let _ = writeln!(out, "  entrypoint    {}", truncate(&e.join(" "), 70));
+    }
+    if let Some(c) = &img.cmd {
+        let _ = writeln!(out, "  cmd           {}", truncate(&c.join(" "), 70));
+    }
+    if !img.exposed_ports.is_empty() {
+        let _ = writeln!(out, "  ports         {}", img.exposed_ports.join(", "));
+    }
+    if !img.layers.is_empty() {
+        let total: u64 = img.layers.iter().map(|l| l.size).sum();
+        let _ = writeln!(
+            out,
+            "  layers        {} ({})",
+            img.layers.len(),
+            human(total)
+        );
+        for l in &img.layers {
+            let _ = writeln!(
+                out,
+                "    {dim}{:>2}{reset} {}  {:>10}  {}",
+                l.index + 1,
+                l.diff_id.short(),
+                human(l.size),
+                truncate(l.created_by.as_deref().unwrap_or(""), 60)
+            );
+        }
+    }
+    for kind in [PackageKind::Deb, PackageKind::Apk, PackageKind::Rpm] {
+        let pkgs: Vec<_> = report.packages.iter().filter(|p| p.kind == kind).collect();
+        if pkgs.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{bold}{} packages ({}){reset}", kind, pkgs.len());
+        let w_name = pkgs
+            .iter()
+            .map(|p| p.name.len())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 40);
+        let w_ver = pkgs
+            .iter()
+            .map(|p| p.version.len())
+            .max()
+            .unwrap_or(7)
+            .clamp(7, 40);
+        let _ = writeln!(
+            out,
+            "  {dim}{:<w_name$}  {:<w_ver$}  {:<8}  SOURCE{reset}",
+            "NAME", "VERSION", "ARCH"
+        );
+        for p in pkgs {
+            let src = p
+                .source
+                .as_ref()
+                .filter(|s| s.name != p.name || s.version != p.version)
+                .map(|s| {
+                    if s.version == p.version {
+                        s.name.clone()
+                    } else {
+                        format!("{} {}", s.name, s.version)
+                    }
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {:<w_name$}  {:<w_ver$}  {:<8}  {}",
+                truncate(&p.name, w_name),
+                truncate(&p.version, w_ver),
+                p.arch.as_deref().unwrap_or(""),
+                src
+            );
+        }
+    }
+    if report.packages.is_empty() {
+        let _ = writeln!(out, "\nno OS packages found");
+    }
+    if !report.warnings.is_empty() {
+        let _ = writeln!(out, "\n{bold}warnings ({}){reset}", report.warnings.len());
+        for w in &report.warnings {
+            let layer = w
+                .layer
+                .as_ref()
+                .map(|l| format!(" [layer {}]", l.short()))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {}{layer}: {}", w.path, w.message);
+        }
+    }
+    out
+}

@@ -1,0 +1,18 @@
+//! Scanning: every layer of an image is read once (in parallel, or from the layer cache),
+//! each wanted file is handed to the analyzers, and the layers are merged bottom to top,
+//! applying whiteouts, into one inventory.
+//!
+//! This crate is the only place that knows both images and analyzers.
+
+mod cache;
+mod merge;
+mod rootfs;
+mod scan;
+
+pub use cache::{Cache, CacheError};
+pub use hull_image::SourceKind;
+pub use merge::merge;
+pub use scan::{
+    scan_image, FileRecord, Finding, ImageSummary, LayerInfo, LayerResult, Progress, ScanError,
+    ScanOptions, ScanReport, Warning,
+};

@@ -1,0 +1,107 @@
+//! A root filesystem directory (`debootstrap` output, a mounted image, a source tree) scanned
+//! as one layer. Symlinks are never followed, so nothing outside the directory is read.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use hull_image::Limits;
+
+use crate::scan::{analyze_file, wanted_bound, FileRecord, LayerResult, ScanError, Warning};
+
+/// Directory depth beyond which nothing is read (a guard against pathological trees).
+const MAX_DEPTH: usize = 64;
+
+pub(crate) fn scan_dir(root: &Path, limits: &Limits) -> Result<LayerResult, ScanError> {
+    let mut files = BTreeMap::new();
+    let mut warnings = Vec::new();
+    let mut seen = 0u64;
+    let mut stack = vec![(root.to_path_buf(), String::new(), 0usize)];
+    while let Some((dir, rel, depth)) = stack.pop() {
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if depth == 0 => {
+                return Err(ScanError::Io {
+                    path: dir.display().to_string(),
+                    source: e,
+                })
+            }
+            Err(e) => {
+                warnings.push(Warning {
+                    layer: None,
+                    path: rel.clone(),
+                    message: format!("unreadable directory: {e}"),
+                });
+                continue;
+            }
+        };
+        for entry in rd.flatten() {
+            seen += 1;
+            if seen > limits.max_entries {
+                warnings.push(Warning {
+                    layer: None,
+                    path: rel.clone(),
+                    message: "too many entries; rest not read".into(),
+                });
+                stack.clear();
+                break;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = format!("{rel}/{name}");
+            // file_type() does not follow symlinks.
+            let Ok(ft) = entry.file_type() else { continue };
+            if ft.is_dir() {
+                if depth < MAX_DEPTH {
+                    stack.push((entry.path(), path, depth + 1));
+                }
+                continue;
+            }
+            let Some(bound) = wanted_bound(&path) else {
+                continue;
+            };
+            if !ft.is_file() {
+                files.insert(
+                    path.clone(),
+                    FileRecord {
+                        path,
+                        outputs: vec![],
+                    },
+                );
+                continue;
+            }
+            let mut bytes = Vec::new();
+            let read = std::fs::File::open(entry.path())
+                .and_then(|f| f.take(bound + 1).read_to_end(&mut bytes));
+            match read {
+                Err(e) => warnings.push(Warning {
+                    layer: None,
+                    path,
+                    message: format!("unreadable: {e}"),
+                }),
+                Ok(_) if bytes.len() as u64 > bound => warnings.push(Warning {
+                    layer: None,
+                    path,
+                    message: format!("file exceeds the {bound}-byte bound; not read"),
+                }),
+                Ok(_) => {
+                    let rec = analyze_file(&path, &bytes);
+                    for o in &rec.outputs {
+                        if let Some(e) = &o.error {
+                            warnings.push(Warning {
+                                layer: None,
+                                path: path.clone(),
+                                message: format!("{}: {e}", o.analyzer),
+                            });
+                        }
+                    }
+                    files.insert(path, rec);
+                }
+            }
+        }
+    }
+    Ok(LayerResult {
+        files: files.into_values().collect(),
+        warnings,
+        ..LayerResult::default()
+    })
+}

@@ -1,0 +1,391 @@
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Arc;
+
+use hull_analyzer::{registry, FileInput, Output};
+use hull_image::{
+    walk_layer, Compression, Entry, EntryKind, Image, ImageError, LayerRef, Limits, SourceKind,
+    Visit,
+};
+use hull_types::{Digest, OsRelease, Package};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{merge, rootfs, Cache};
+
+/// Reports progress of long work; the front-end decides how (and whether) to show it.
+pub trait Progress: Send + Sync {
+    /// `total` bytes of layer blobs are about to be read (cached layers excluded).
+    fn start(&self, total: u64, layers: usize);
+    /// `n` more blob bytes were read.
+    fn advance(&self, n: u64);
+    /// One layer is done.
+    fn layer_done(&self);
+    fn finish(&self);
+}
+
+/// What to scan with.
+#[derive(Clone, Default)]
+pub struct ScanOptions {
+    /// `None` disables the layer cache.
+    pub cache: Option<Cache>,
+    pub limits: Limits,
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+/// One analyzer's result on one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub analyzer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Output>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A wanted path in one layer. A record with no outputs is a tombstone: a symlink or other
+/// non-regular entry that hides what lower layers had at that path.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<Finding>,
+}
+
+/// A problem with one file that did not stop the scan.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Warning {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<Digest>,
+    pub path: String,
+    pub message: String,
+}
+
+/// Everything hull keeps about one layer; this is what the layer cache stores.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerResult {
+    /// The diff_id hull computed on the bytes (`None` for a root filesystem).
+    pub diff_id: Option<Digest>,
+    pub files: Vec<FileRecord>,
+    pub whiteouts: Vec<String>,
+    pub opaque_dirs: Vec<String>,
+    pub warnings: Vec<Warning>,
+    pub size: u64,
+    pub compressed_size: u64,
+    pub compression: Option<Compression>,
+}
+
+/// One layer in the summary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerInfo {
+    pub index: usize,
+    pub diff_id: Digest,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest>,
+    /// Uncompressed size in bytes.
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compressed_size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// Whether the result came from the layer cache.
+    pub cached: bool,
+}
+
+/// What the image is, from its manifest and config.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageSummary {
+    pub name: String,
+    pub source: SourceKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_digest: Option<Digest>,
+    /// The config digest: the image ID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<Digest>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repo_tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsRelease>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub architecture: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exposed_ports: Vec<String>,
+    pub layers: Vec<LayerInfo>,
+}
+
+/// The result of a scan: the image summary, its packages and the per-file warnings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanReport {
+    pub image: ImageSummary,
+    pub packages: Vec<Package>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    #[error(transparent)]
+    Cache(#[from] crate::CacheError),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Runs every analyzer that wants a file and records what each said.
+pub(crate) fn analyze_file(path: &str, bytes: &[u8]) -> FileRecord {
+    let input = FileInput { path, bytes };
+    let outputs = registry::wanting(path)
+        .map(|a| match a.analyze(&input) {
+            Ok(o) => Finding {
+                analyzer: a.id().to_string(),
+                output: Some(o),
+                error: None,
+            },
+            Err(e) => Finding {
+                analyzer: a.id().to_string(),
+                output: None,
+                error: Some(e.to_string()),
+            },
+        })
+        .collect();
+    FileRecord {
+        path: path.to_string(),
+        outputs,
+    }
+}
+
+/// The largest size any analyzer wanting `path` accepts.
+pub(crate) fn wanted_bound(path: &str) -> Option<u64> {
+    registry::wanting(path).map(|a| a.max_size()).max()
+}
+
+/// Collects one layer's walk into a [`LayerResult`].
+struct LayerVisitor {
+    files: BTreeMap<String, FileRecord>,
+    whiteouts: Vec<String>,
+    opaque: Vec<String>,
+    warnings: Vec<(String, String)>,
+}
+
+impl Visit for LayerVisitor {
+    fn wants(&self, path: &str) -> Option<u64> {
+        wanted_bound(path)
+    }
+    fn entry(&mut self, e: Entry<'_>) {
+        match e.kind {
+            EntryKind::File => {
+                self.files
+                    .insert(e.path.to_string(), analyze_file(e.path, &e.bytes));
+            }
+            EntryKind::NotRegular => {
+                self.files.insert(
+                    e.path.to_string(),
+                    FileRecord {
+                        path: e.path.to_string(),
+                        outputs: vec![],
+                    },
+                );
+            }
+            EntryKind::Whiteout => self.whiteouts.push(e.path.to_string()),
+            EntryKind::OpaqueDir => self.opaque.push(e.path.to_string()),
+        }
+    }
+    fn warning(&mut self, path: &str, message: String) {
+        self.warnings.push((path.to_string(), message));
+    }
+}
+
+struct Counting<R> {
+    inner: R,
+    progress: Option<Arc<dyn Progress>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = &self.progress {
+            p.advance(n as u64);
+        }
+        Ok(n)
+    }
+}
+
+fn scan_layer(
+    image: &Image,
+    layer: &LayerRef,
+    opts: &ScanOptions,
+) -> Result<LayerResult, ScanError> {
+    // The stamp is taken before reading, so a file changed mid-read never gets vouched for.
+    let stamp = image.stamp(layer);
+    let raw = Counting {
+        inner: image.open_layer(layer)?,
+        progress: opts.progress.clone(),
+    };
+    let mut v = LayerVisitor {
+        files: BTreeMap::new(),
+        whiteouts: vec![],
+        opaque: vec![],
+        warnings: vec![],
+    };
+    let label = image.layer_label(layer);
+    let digests = walk_layer(
+        raw,
+        &label,
+        layer.blob.as_ref(),
+        Some(&layer.diff_id),
+        &opts.limits,
+        &mut v,
+    )?;
+    let layer_id = Some(digests.diff_id.clone());
+    let mut warnings: Vec<Warning> = v
+        .warnings
+        .into_iter()
+        .map(|(path, message)| Warning {
+            layer: layer_id.clone(),
+            path,
+            message,
+        })
+        .collect();
+    for f in v.files.values() {
+        for o in &f.outputs {
+            if let Some(e) = &o.error {
+                warnings.push(Warning {
+                    layer: layer_id.clone(),
+                    path: f.path.clone(),
+                    message: format!("{}: {e}", o.analyzer),
+                });
+            }
+        }
+    }
+    let result = LayerResult {
+        diff_id: layer_id,
+        files: v.files.into_values().collect(),
+        whiteouts: v.whiteouts,
+        opaque_dirs: v.opaque,
+        warnings,
+        size: digests.size,
+        compressed_size: digests.compressed_size,
+        compression: Some(digests.compression),
+    };
+    if let Some(cache) = &opts.cache {
+        cache.store(stamp.as_ref(), &digests.blob, &digests.diff_id, &result)?;
+    }
+    Ok(result)
+}
+
+/// Scans an image: layers in parallel (cached ones skipped), merged into an inventory.
+pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanError> {
+    let (results, cached): (Vec<LayerResult>, Vec<bool>) = if image.kind == SourceKind::Rootfs {
+        let root = image
+            .rootfs
+            .as_deref()
+            .expect("rootfs images carry their directory");
+        (vec![rootfs::scan_dir(root, &opts.limits)?], vec![false])
+    } else {
+        let hits: Vec<Option<LayerResult>> = image
+            .layers
+            .iter()
+            .map(|l| {
+                let cache = opts.cache.as_ref()?;
+                let stamp = image.stamp(l)?;
+                cache.lookup(&stamp, l.blob.as_ref(), &l.diff_id)
+            })
+            .collect();
+        if let Some(p) = &opts.progress {
+            let todo: Vec<&LayerRef> = image
+                .layers
+                .iter()
+                .zip(&hits)
+                .filter(|(_, h)| h.is_none())
+                .map(|(l, _)| l)
+                .collect();
+            p.start(todo.iter().filter_map(|l| l.size).sum(), todo.len());
+        }
+        let results: Vec<Result<(LayerResult, bool), ScanError>> = image
+            .layers
+            .par_iter()
+            .zip(hits.into_par_iter())
+            .map(|(l, hit)| {
+                let r = match hit {
+                    Some(r) => Ok((r, true)),
+                    None => scan_layer(image, l, opts).map(|r| (r, false)),
+                };
+                if let Some(p) = &opts.progress {
+                    p.layer_done();
+                }
+                r
+            })
+            .collect();
+        if let Some(p) = &opts.progress {
+            p.finish();
+        }
+        results
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .unzip()
+    };
+
+    let merged = merge(&results);
+    let (packages, os) = merge::inventory(&merged);
+    let mut warnings: Vec<Warning> = results.iter().flat_map(|r| r.warnings.clone()).collect();
+    warnings.sort();
+    warnings.dedup();
+
+    let cfg = &image.config;
+    let layers = image
+        .layers
+        .iter()
+        .zip(results.iter().zip(&cached))
+        .map(|(l, (r, c))| LayerInfo {
+            index: l.index,
+            diff_id: l.diff_id.clone(),
+            digest: l.blob.clone(),
+            size: r.size,
+            compressed_size: l
+                .size
+                .filter(|_| l.blob.is_some())
+                .or(Some(r.compressed_size)),
+            created_by: l.created_by.clone(),
+            cached: *c,
+        })
+        .collect();
+    let mut exposed_ports: Vec<String> = cfg
+        .config
+        .exposed_ports
+        .as_ref()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    exposed_ports.sort();
+    Ok(ScanReport {
+        image: ImageSummary {
+            name: image.name.clone(),
+            source: image.kind,
+            manifest_digest: image.manifest_digest.clone(),
+            image_id: image.config_digest.clone(),
+            repo_tags: image.repo_tags.clone(),
+            os,
+            architecture: cfg.architecture.clone(),
+            created: cfg.created.clone(),
+            user: cfg.config.user.clone().filter(|u| !u.is_empty()),
+            entrypoint: cfg.config.entrypoint.clone(),
+            cmd: cfg.config.cmd.clone(),
+            exposed_ports,
+            layers,
+        },
+        packages,
+        warnings,
+    })
+}

@@ -1,0 +1,223 @@
+//! `hull`: parse the command line, open the target, scan, render, pick the exit code.
+//! Everything else lives in the libraries.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use hull_image::{ImageError, OpenOptions, Platform, RegistryOptions, SourceKind};
+use hull_report::{Format, RenderOptions};
+use hull_scan::{Cache, ScanError, ScanOptions};
+
+mod progress;
+
+/// Exit codes, as documented in the README.
+const EXIT_USAGE: u8 = 2;
+const EXIT_INPUT: u8 = 3;
+
+#[derive(Parser)]
+#[command(
+    name = "hull",
+    version,
+    about = "Container image security scanner",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan an image, an archive, a layout or a directory and report what it holds.
+    Scan(ScanArgs),
+    /// Write the software bill of materials of an image (CycloneDX by default).
+    Sbom(ScanArgs),
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// A docker-archive or OCI tar, an OCI layout or root filesystem directory, or an image
+    /// reference (`alpine:3.20`, `registry.example/app@sha256:…`).
+    target: String,
+    /// Output format: table, json, cyclonedx, spdx. `scan` defaults to table on a terminal
+    /// and json otherwise; `sbom` defaults to cyclonedx.
+    #[arg(short, long)]
+    format: Option<String>,
+    /// Write the report to a file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// What the target is, instead of detecting it: docker-archive, oci, oci-archive,
+    /// registry, rootfs.
+    #[arg(long)]
+    kind: Option<String>,
+    /// Platform to pick from a multi-platform index (`linux/arm64`); the host's by default.
+    #[arg(long)]
+    platform: Option<String>,
+    /// Layer cache directory (default: the user cache directory, `hull/`).
+    #[arg(long, env = "HULL_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Do not read or write the layer cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// No progress output.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Registry user name (with --password; otherwise the Docker/podman auth file is used).
+    #[arg(long, env = "HULL_USERNAME")]
+    username: Option<String>,
+    /// Registry password or token.
+    #[arg(long, env = "HULL_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Registry auth file to read instead of the Docker/podman defaults.
+    #[arg(long)]
+    auth_file: Option<PathBuf>,
+    /// Talk plain HTTP to the registry (loopback registries always use it).
+    #[arg(long)]
+    plain_http: bool,
+}
+
+/// An error with the exit code it deserves.
+struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+fn usage(e: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: EXIT_USAGE,
+        error: e.into(),
+    }
+}
+
+fn input(e: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: EXIT_INPUT,
+        error: e.into(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(a) => run(a, Format::Table, true),
+        Command::Sbom(a) => run(a, Format::CycloneDx, false),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("hull: error: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run(a: ScanArgs, default: Format, table_on_tty: bool) -> Result<(), Failure> {
+    let stdout_tty = a.output.is_none() && std::io::stdout().is_terminal();
+    let format = match &a.format {
+        Some(f) => f.parse::<Format>().map_err(|e| usage(anyhow::anyhow!(e)))?,
+        None if table_on_tty && !stdout_tty => Format::Json,
+        None => default,
+    };
+    let kind = match &a.kind {
+        Some(k) => Some(SourceKind::parse(k).ok_or_else(|| {
+            usage(anyhow::anyhow!(
+                "unknown --kind {k:?} (docker-archive, oci, oci-archive, registry, rootfs)"
+            ))
+        })?),
+        None => None,
+    };
+    let platform = match &a.platform {
+        Some(p) => Some(Platform::parse(p).ok_or_else(|| {
+            usage(anyhow::anyhow!(
+                "--platform must be os/arch[/variant], got {p:?}"
+            ))
+        })?),
+        None => None,
+    };
+    let credentials = match (&a.username, &a.password) {
+        (Some(u), Some(p)) => Some((u.clone(), p.clone())),
+        (None, None) => None,
+        _ => {
+            return Err(usage(anyhow::anyhow!(
+                "--username and --password go together"
+            )))
+        }
+    };
+    let open_opts = OpenOptions {
+        kind,
+        platform,
+        registry: RegistryOptions {
+            plain_http: a.plain_http,
+            credentials,
+            auth_file: a.auth_file.clone(),
+        },
+    };
+    let image = hull_image::open(&a.target, &open_opts).map_err(|e| match e {
+        ImageError::UnknownTarget(_) => usage(e),
+        e => input(e),
+    })?;
+
+    let cache = if a.no_cache {
+        None
+    } else {
+        let dir = a
+            .cache_dir
+            .clone()
+            .or_else(|| dirs::cache_dir().map(|d| d.join("hull")))
+            .ok_or_else(|| {
+                usage(anyhow::anyhow!(
+                    "no user cache directory; pass --cache-dir or --no-cache"
+                ))
+            })?;
+        Some(Cache::open(&dir, &hull_analyzer::registry::fingerprint()).map_err(usage)?)
+    };
+    let show_progress = !a.quiet && std::io::stderr().is_terminal();
+    let progress = progress::Bar::new(show_progress);
+    let opts = ScanOptions {
+        cache,
+        limits: Default::default(),
+        progress: Some(Arc::new(progress)),
+    };
+    let report = hull_scan::scan_image(&image, &opts).map_err(|e| match e {
+        ScanError::Cache(_) => usage(e),
+        e => input(e),
+    })?;
+
+    let now = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    let rendered = hull_report::render(
+        &report,
+        format,
+        &RenderOptions {
+            color: stdout_tty && std::env::var_os("NO_COLOR").is_none(),
+            now,
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+        },
+    );
+    write_out(a.output.as_ref(), &rendered).map_err(usage)?;
+    Ok(())
+}
+
+fn write_out(path: Option<&PathBuf>, s: &str) -> anyhow::Result<()> {
+    match path {
+        Some(p) => std::fs::write(p, s).with_context(|| format!("writing {}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`hull scan … | head`) is not an error worth a message.
+            match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.context("writing to standard output"),
+            }
+        }
+    }
+}

@@ -1,0 +1,448 @@
+//! End-to-end tests of `hull` on crafted images: layering, whiteouts, hostile input, the
+//! layer cache and exit codes.
+
+mod common;
+
+use common::*;
+
+fn base_layers() -> Vec<Vec<u8>> {
+    vec![
+        layer(&[
+            E::Dir("etc"),
+            E::File("etc/os-release", OS_RELEASE),
+            E::File(
+                "var/lib/dpkg/status",
+                &status(&[("libc6", "2.36-9+deb12u4"), ("bash", "5.2.15-2+b2")]),
+            ),
+        ]),
+        layer(&[E::File(
+            "var/lib/dpkg/status",
+            &status(&[
+                ("libc6", "2.36-9+deb12u4"),
+                ("bash", "5.2.15-2+b2"),
+                ("curl", "7.88.1-10+deb12u5"),
+            ]),
+        )]),
+    ]
+}
+
+#[test]
+fn docker_archive_inventory_and_layer_attribution() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img.tar");
+    let layers = base_layers();
+    docker_archive(&img, &layers, None);
+    let v = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        img.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        names(&v),
+        vec![
+            ("bash".into(), "5.2.15-2+b2".into()),
+            ("curl".into(), "7.88.1-10+deb12u5".into()),
+            ("libc6".into(), "2.36-9+deb12u4".into())
+        ]
+    );
+    let l2 = format!("sha256:{}", sha(&layers[1]));
+    for p in v["packages"].as_array().unwrap() {
+        assert_eq!(
+            p["location"]["layer"],
+            l2.as_str(),
+            "the status file of layer 2 wins"
+        );
+        assert_eq!(p["location"]["path"], "/var/lib/dpkg/status");
+    }
+    assert_eq!(v["image"]["os"]["id"], "debian");
+    assert_eq!(v["image"]["source"], "docker-archive");
+    assert_eq!(v["image"]["user"], "app");
+    assert_eq!(v["image"]["exposed_ports"][0], "8080/tcp");
+    assert_eq!(v["image"]["layers"][1]["created_by"], "RUN step 2");
+    assert_eq!(
+        v["packages"][2]["purl"],
+        "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12"
+    );
+    assert_eq!(v["schemaVersion"], 1);
+}
+
+#[test]
+fn whiteouts_and_opaque_directories_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut layers = base_layers();
+    layers.push(layer(&[
+        E::File("var/lib/dpkg/.wh.status", b""),
+        E::File(
+            "lib/apk/db/installed",
+            b"P:musl\nV:1.2.4-r2\nA:x86_64\no:musl\n\n",
+        ),
+    ]));
+    layers.push(layer(&[
+        E::File("lib/apk/db/.wh..wh..opq", b""),
+        E::File("etc/.wh.os-release", b""),
+    ]));
+    let img = dir.path().join("img.tar");
+    docker_archive(&img, &layers, None);
+    let v = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        img.to_str().unwrap(),
+    ]));
+    assert!(v["packages"].as_array().unwrap().is_empty(), "{v}");
+    assert!(v["image"]["os"].is_null());
+}
+
+#[test]
+fn digest_mismatch_is_exit_3_naming_the_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img.tar");
+    let layers = base_layers();
+    let mut claimed: Vec<String> = layers
+        .iter()
+        .map(|l| format!("sha256:{}", sha(l)))
+        .collect();
+    claimed[1] = format!("sha256:{}", sha(b"something else"));
+    docker_archive(&img, &layers, Some(claimed.clone()));
+    let o = run(&["scan", "--no-cache", "-f", "json", img.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("digest mismatch") && err.contains(&claimed[1]),
+        "{err}"
+    );
+    assert!(err.contains("layer1/layer.tar"), "{err}");
+}
+
+#[test]
+fn truncated_gzip_layer_is_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    std::fs::create_dir_all(&layout).unwrap();
+    let big = vec![b'x'; 200_000];
+    let m = oci_manifest(
+        &layout,
+        &[layer(&[
+            E::File("etc/os-release", OS_RELEASE),
+            E::File("data", &big),
+        ])],
+        "amd64",
+    );
+    oci_layout(&layout, vec![m]);
+    // Truncate the layer blob in place: now its digest is wrong *and* the gzip stream ends early.
+    let blobs = layout.join("blobs/sha256");
+    let biggest = std::fs::read_dir(&blobs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max_by_key(|p| p.metadata().unwrap().len())
+        .unwrap();
+    let bytes = std::fs::read(&biggest).unwrap();
+    std::fs::write(&biggest, &bytes[..bytes.len() / 2]).unwrap();
+    let o = run(&["scan", "--no-cache", "-f", "json", layout.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("layer sha256:"), "{err}");
+}
+
+#[test]
+fn hostile_paths_stay_inside_the_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img.tar");
+    let layers = vec![layer(&[
+        E::File("/etc/os-release", OS_RELEASE),
+        E::File(
+            "../../../var/lib/dpkg/status",
+            &status(&[("escaped", "1.0")]),
+        ),
+        // A symlink out of the root where the apk database would be, and a loop.
+        E::Symlink("lib/apk/db/installed", "/../../../../etc/shadow"),
+        E::Symlink("loop/a", "b"),
+        E::Symlink("loop/b", "a"),
+    ])];
+    docker_archive(&img, &layers, None);
+    let v = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        img.to_str().unwrap(),
+    ]));
+    assert_eq!(names(&v), vec![("escaped".into(), "1.0".into())]);
+    assert_eq!(v["packages"][0]["location"]["path"], "/var/lib/dpkg/status");
+    let w = v["warnings"].to_string();
+    assert!(w.contains("outside the image root"), "{w}");
+    assert_eq!(v["image"]["os"]["id"], "debian");
+}
+
+#[test]
+fn symlink_hides_lower_database_and_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img.tar");
+    let mut layers = base_layers();
+    layers.push(layer(&[E::Symlink("var/lib/dpkg/status", "/etc/passwd")]));
+    docker_archive(&img, &layers, None);
+    let v = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        img.to_str().unwrap(),
+    ]));
+    assert!(v["packages"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn cache_is_used_and_cannot_be_poisoned() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let clean = dir.path().join("clean.tar");
+    let layers = base_layers();
+    docker_archive(&clean, &layers, None);
+    let args = |img: &str| -> Vec<String> {
+        [
+            "scan",
+            "-f",
+            "json",
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            img,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let cold = json_of(&hull().args(args(clean.to_str().unwrap())).output().unwrap());
+    let warm = json_of(&hull().args(args(clean.to_str().unwrap())).output().unwrap());
+    assert_eq!(cold["image"]["layers"][0]["cached"], false);
+    assert_eq!(warm["image"]["layers"][0]["cached"], true);
+    assert_eq!(warm["image"]["layers"][1]["cached"], true);
+    assert_eq!(cold["packages"], warm["packages"]);
+
+    // Same claimed diff_ids as the clean image, other bytes in layer 2.
+    let evil = dir.path().join("evil.tar");
+    let mut bad = layers.clone();
+    bad[1] = layer(&[E::File(
+        "var/lib/dpkg/status",
+        &status(&[("backdoor", "6.6.6")]),
+    )]);
+    let claimed: Vec<String> = layers
+        .iter()
+        .map(|l| format!("sha256:{}", sha(l)))
+        .collect();
+    docker_archive(&evil, &bad, Some(claimed));
+    let o = hull().args(args(evil.to_str().unwrap())).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "a poisoned image must not be served cached results"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("digest mismatch"));
+
+    // Rewriting the clean archive in place (new ctime) must not reuse its stamp either.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::copy(&evil, &clean).unwrap();
+    let o = hull().args(args(clean.to_str().unwrap())).output().unwrap();
+    assert_eq!(o.status.code(), Some(3));
+}
+
+#[test]
+fn corrupt_cache_entries_are_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let img = dir.path().join("img.tar");
+    docker_archive(&img, &base_layers(), None);
+    let a = [
+        "scan",
+        "-f",
+        "json",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        img.to_str().unwrap(),
+    ];
+    let first = json_of(&run(&a));
+    for sub in ["v1/layers", "v1/verified"] {
+        for e in std::fs::read_dir(cache.join(sub)).unwrap() {
+            std::fs::write(e.unwrap().path(), b"{not json").unwrap();
+        }
+    }
+    let second = json_of(&run(&a));
+    assert_eq!(first["packages"], second["packages"]);
+    assert_eq!(second["image"]["layers"][0]["cached"], false);
+}
+
+#[test]
+fn parallel_processes_share_one_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let img = dir.path().join("img.tar");
+    docker_archive(&img, &base_layers(), None);
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            hull()
+                .args([
+                    "scan",
+                    "-f",
+                    "json",
+                    "--cache-dir",
+                    cache.to_str().unwrap(),
+                    img.to_str().unwrap(),
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let first = json_of(&outs[0]);
+    for o in &outs {
+        assert_eq!(json_of(o)["packages"], first["packages"]);
+    }
+    // And the cache they left behind is whole.
+    let warm = json_of(&run(&[
+        "scan",
+        "-f",
+        "json",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        img.to_str().unwrap(),
+    ]));
+    assert_eq!(warm["image"]["layers"][1]["cached"], true);
+    assert_eq!(warm["packages"], first["packages"]);
+}
+
+#[test]
+fn multi_platform_index_picks_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    std::fs::create_dir_all(&layout).unwrap();
+    let amd = oci_manifest(
+        &layout,
+        &[layer(&[E::File(
+            "var/lib/dpkg/status",
+            &status(&[("amd-only", "1")]),
+        )])],
+        "amd64",
+    );
+    let arm = oci_manifest(
+        &layout,
+        &[layer(&[E::File(
+            "var/lib/dpkg/status",
+            &status(&[("arm-only", "1")]),
+        )])],
+        "arm64",
+    );
+    oci_layout(&layout, vec![amd, arm]);
+    let p = layout.to_str().unwrap();
+    let v = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        "--platform",
+        "linux/amd64",
+        p,
+    ]));
+    assert_eq!(names(&v), vec![("amd-only".into(), "1".into())]);
+    let v = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        "--platform",
+        "linux/arm64",
+        p,
+    ]));
+    assert_eq!(names(&v), vec![("arm-only".into(), "1".into())]);
+    assert_eq!(v["image"]["architecture"], "arm64");
+    let o = run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        "--platform",
+        "linux/s390x",
+        p,
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("linux/amd64, linux/arm64"));
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    assert_eq!(
+        run(&["scan", "-f", "yaml", "alpine"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["scan", "--kind", "floppy", "x"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(run(&["scan", "./does/not/exist"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn unreadable_input_is_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("not-an-image.tar");
+    std::fs::write(&f, b"hello, not a tar").unwrap();
+    let o = run(&["scan", "--no-cache", f.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn rootfs_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::create_dir_all(root.join("var/lib/dpkg")).unwrap();
+    std::fs::write(root.join("etc/os-release"), OS_RELEASE).unwrap();
+    std::fs::write(
+        root.join("var/lib/dpkg/status"),
+        status(&[("zlib1g", "1:1.2.13.dfsg-1")]),
+    )
+    .unwrap();
+    // A symlink pointing out of the directory is not followed.
+    std::fs::create_dir_all(root.join("lib/apk/db")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", root.join("lib/apk/db/installed")).unwrap();
+    let v = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        root.to_str().unwrap(),
+    ]));
+    assert_eq!(names(&v), vec![("zlib1g".into(), "1:1.2.13.dfsg-1".into())]);
+    assert_eq!(v["image"]["source"], "rootfs");
+    assert!(v["packages"][0]["location"].get("layer").is_none());
+}
+
+#[test]
+fn reports_are_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img.tar");
+    docker_archive(&img, &base_layers(), None);
+    for f in ["json", "cyclonedx", "spdx", "table"] {
+        let a = run(&["sbom", "--no-cache", "-f", f, img.to_str().unwrap()]);
+        let b = run(&["sbom", "--no-cache", "-f", f, img.to_str().unwrap()]);
+        assert!(a.status.success());
+        assert_eq!(a.stdout, b.stdout, "{f}");
+    }
+}
