@@ -43,10 +43,15 @@ root="$work/bundle/rootfs"
 
 # Layer 1: a minimal Debian.
 debootstrap --variant=minbase "$suite" "$root" "$mirror"
-umoci repack --image "$layout:$name" "$work/bundle"
-umoci config --image "$layout:$name" --history.created_by "debootstrap --variant=minbase $suite" \
-  --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  --config.cmd /bin/bash
+umoci repack --history.created_by "debootstrap --variant=minbase $suite" --image "$layout:$name" "$work/bundle"
+
+# umoci diffs a bundle against the image it was unpacked from, so each layer is made in a
+# fresh bundle unpacked from the previous step.
+next_bundle() {
+  rm -rf "$work/bundle"
+  umoci unpack --image "$layout:$name" "$work/bundle"
+}
+next_bundle
 
 # Layer 2: packages installed the way a Dockerfile RUN would, plus an application file.
 chroot_apt() {
@@ -61,15 +66,19 @@ mkdir -p "$root/app"
 printf '#!/bin/sh\necho hello\n' > "$root/app/run.sh"
 chmod 755 "$root/app/run.sh"
 rm -rf "$root/var/lib/apt/lists/"* "$root/var/cache/apt/"*.bin
-umoci repack --image "$layout:$name" "$work/bundle"
-umoci config --image "$layout:$name" --history.created_by "RUN apt-get install ca-certificates libexpat1 zlib1g netbase ${extra[*]} && add /app" \
-  --config.user 1000 --config.workingdir /app --config.entrypoint /app/run.sh --config.exposedports 8080/tcp
+umoci repack --history.created_by "RUN apt-get install ca-certificates libexpat1 zlib1g netbase ${extra[*]} && add /app" \
+  --image "$layout:$name" "$work/bundle"
+next_bundle
 
 # Layer 3: a package purged and files deleted: whiteouts in the diff.
 chroot_apt dpkg --purge netbase
 rm -rf "$root/app/run.sh" "$root/usr/share/doc/zlib1g"
-umoci repack --image "$layout:$name" "$work/bundle"
-umoci config --image "$layout:$name" --history.created_by "RUN dpkg --purge netbase && rm /app/run.sh"
+umoci repack --history.created_by "RUN dpkg --purge netbase && rm /app/run.sh" --image "$layout:$name" "$work/bundle"
+# Runtime configuration last: `umoci config` makes a new manifest that later repacks of the
+# same bundle would not build on.
+umoci config --no-history --image "$layout:$name" \
+  --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  --config.user 1000 --config.workingdir /app --config.entrypoint /app/run.sh --config.exposedports 8080/tcp
 
 # Ground truth from dpkg itself, on the final root filesystem.
 dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${Package}\t${Version}\t${Architecture}\t${source:Package}\t${source:Version}\n' \

@@ -51,7 +51,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             "versionInfo": os.version_id.clone().unwrap_or_default(),
             "downloadLocation": "NOASSERTION",
             "filesAnalyzed": false,
-            "primaryPackagePurpose": "OPERATING-SYSTEM",
+            "primaryPackagePurpose": "OPERATING_SYSTEM",
         }));
         relationships.push(json!({"spdxElementId": image_id, "relationshipType": "CONTAINS", "relatedSpdxElement": id}));
     }

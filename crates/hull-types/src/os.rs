@@ -90,8 +90,11 @@ pub struct OsRelease {
     /// The raw `ID` (or the name hull inferred from a legacy release file).
     pub id: String,
     /// `VERSION_ID`, or the content of a legacy release file such as `/etc/alpine-release`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_codename: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pretty_name: Option<String>,
     /// Google's distroless images keep Debian's os-release but no `dpkg` and a `status.d`
     /// directory instead of a status file.

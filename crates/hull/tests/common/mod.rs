@@ -203,3 +203,44 @@ pub fn repo_root() -> PathBuf {
         .canonicalize()
         .unwrap()
 }
+
+/// Validates a document against a vendored JSON schema (`testdata/schemas/<dir>/<main>`),
+/// resolving `$ref`s to sibling files from disk, never from the network.
+pub fn assert_schema_valid(dir: &str, main: &str, doc: &serde_json::Value) {
+    struct Local(PathBuf);
+    impl jsonschema::Retrieve for Local {
+        fn retrieve(
+            &self,
+            uri: &jsonschema::Uri<String>,
+        ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+            let name = uri
+                .as_str()
+                .split('#')
+                .next()
+                .unwrap_or("")
+                .rsplit('/')
+                .next()
+                .unwrap_or("");
+            let bytes = std::fs::read(self.0.join(name))?;
+            Ok(serde_json::from_slice(&bytes)?)
+        }
+    }
+    let base = repo_root().join("testdata/schemas").join(dir);
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(base.join(main)).unwrap()).unwrap();
+    let v = jsonschema::options()
+        .with_retriever(Local(base))
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{dir}/{main}: {} errors, first: {:?}",
+        errors.len(),
+        &errors[..errors.len().min(5)]
+    );
+}

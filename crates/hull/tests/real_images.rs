@@ -1,0 +1,160 @@
+//! Integration tests on real images built from real Debian packages by
+//! `scripts/build-test-images.sh` (debootstrap, apt-get in a chroot, umoci, skopeo).
+//!
+//! The ground truth is `dpkg-query` run on the final root filesystem of the same image. These
+//! tests fail when the images are missing; set `HULL_SKIP_IMAGE_TESTS=1` to skip them on a
+//! machine that cannot build images (CI never sets it).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use common::*;
+
+fn images() -> Option<PathBuf> {
+    let dir = std::env::var_os("HULL_TEST_IMAGES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("testdata/images/out"));
+    if dir.join("debian-test.done").exists() {
+        return Some(dir);
+    }
+    if std::env::var_os("HULL_SKIP_IMAGE_TESTS").is_some() {
+        eprintln!(
+            "skipping: no test images in {} (HULL_SKIP_IMAGE_TESTS set)",
+            dir.display()
+        );
+        return None;
+    }
+    panic!(
+        "no test images in {}: run `sudo scripts/build-test-images.sh` (or set HULL_SKIP_IMAGE_TESTS=1)",
+        dir.display()
+    );
+}
+
+type Row = (String, String, String, String, String);
+
+/// (name, version, arch, source name, source version) from dpkg-query.
+fn dpkg_query(dir: &std::path::Path) -> BTreeSet<Row> {
+    std::fs::read_to_string(dir.join("debian-test.dpkg-query.tsv"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (
+                f[0].into(),
+                f[1].into(),
+                f[2].into(),
+                f[3].into(),
+                f[4].into(),
+            )
+        })
+        .collect()
+}
+
+fn rows(v: &serde_json::Value) -> BTreeSet<Row> {
+    v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap_or("").to_string();
+            (
+                s("name"),
+                s("version"),
+                s("arch"),
+                p["source"]["name"].as_str().unwrap_or("").into(),
+                p["source"]["version"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect()
+}
+
+fn scan(target: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["scan", "--no-cache", "-f", "json"];
+    args.extend_from_slice(extra);
+    args.push(target.to_str().unwrap());
+    json_of(&run(&args))
+}
+
+#[test]
+fn every_copy_matches_dpkg_query() {
+    let Some(dir) = images() else { return };
+    let truth = dpkg_query(&dir);
+    assert!(truth.len() > 80, "debootstrap minbase has ~90 packages");
+    for name in [
+        "debian-test.docker.tar",
+        "debian-test.oci",
+        "debian-test.oci.tar",
+        "debian-test.zstd.oci",
+        "debian-test.rootfs",
+    ] {
+        let v = scan(&dir.join(name), &[]);
+        let got = rows(&v);
+        let missing: Vec<_> = truth.difference(&got).collect();
+        let extra: Vec<_> = got.difference(&truth).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{name}: missing {missing:?}, extra {extra:?}"
+        );
+        assert_eq!(v["image"]["os"]["id"], "debian", "{name}");
+        assert_eq!(v["image"]["os"]["version_id"], "12", "{name}");
+        assert!(
+            v["warnings"].as_array().unwrap().is_empty(),
+            "{name}: {}",
+            v["warnings"]
+        );
+    }
+}
+
+#[test]
+fn layers_whiteouts_and_summary() {
+    let Some(dir) = images() else { return };
+    let v = scan(&dir.join("debian-test.docker.tar"), &[]);
+    let layers = v["image"]["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3);
+    assert!(layers[0]["created_by"]
+        .as_str()
+        .unwrap()
+        .starts_with("debootstrap"));
+    // netbase was installed in layer 2 and purged in layer 3.
+    let names: Vec<&str> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"netbase"));
+    assert!(names.contains(&"ca-certificates"));
+    // The purge rewrote dpkg's status in layer 3, so every package is attributed to it.
+    let l3 = layers[2]["diff_id"].as_str().unwrap();
+    assert!(v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["location"]["layer"] == l3));
+    assert_eq!(v["image"]["user"], "1000");
+    assert_eq!(v["image"]["entrypoint"][0], "/app/run.sh");
+    assert_eq!(v["image"]["exposed_ports"][0], "8080/tcp");
+    // Same image id in every copy.
+    let oci = scan(&dir.join("debian-test.oci"), &[]);
+    assert_eq!(v["image"]["image_id"], oci["image"]["image_id"]);
+}
+
+#[test]
+fn real_sboms_validate() {
+    let Some(dir) = images() else { return };
+    let img = dir.join("debian-test.oci");
+    let cdx = json_of(&run(&["sbom", "--no-cache", img.to_str().unwrap()]));
+    assert_schema_valid("cyclonedx-1.6", "bom-1.6.schema.json", &cdx);
+    let spdx = json_of(&run(&[
+        "sbom",
+        "--no-cache",
+        "-f",
+        "spdx",
+        img.to_str().unwrap(),
+    ]));
+    assert_schema_valid("spdx-2.3", "spdx-schema.json", &spdx);
+    let rep = scan(&img, &[]);
+    assert_schema_valid("hull", "report-v1.schema.json", &rep);
+}
