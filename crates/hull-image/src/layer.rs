@@ -113,6 +113,8 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
+// One decoder per layer: boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Decoder<B: BufRead> {
     Plain(B),
     Gzip(flate2::bufread::MultiGzDecoder<B>),
