@@ -8,7 +8,7 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 use hull_types::Digest;
 use sha2::{Digest as _, Sha256};
@@ -116,7 +116,6 @@ impl<R: Read> Read for Hashing<R> {
 // One decoder per layer: boxing the large variant would buy nothing.
 #[allow(clippy::large_enum_variant)]
 enum Decoder<B: BufRead> {
-    Plain(B),
     Gzip(flate2::bufread::MultiGzDecoder<B>),
     Zstd(zstd::stream::read::Decoder<'static, B>),
 }
@@ -124,7 +123,6 @@ enum Decoder<B: BufRead> {
 impl<B: BufRead> Read for Decoder<B> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
-            Decoder::Plain(r) => r.read(buf),
             Decoder::Gzip(r) => r.read(buf),
             Decoder::Zstd(r) => r.read(buf),
         }
@@ -134,45 +132,52 @@ impl<B: BufRead> Read for Decoder<B> {
 impl<B: BufRead> Decoder<B> {
     fn into_inner(self) -> B {
         match self {
-            Decoder::Plain(r) => r,
             Decoder::Gzip(r) => r.into_inner(),
             Decoder::Zstd(r) => r.finish(),
         }
     }
 }
 
-/// A decompressed stream that watches the compression ratio.
-struct RatioGuard<R> {
-    inner: R,
-    raw: Arc<AtomicU64>,
-    out: u64,
-    max_ratio: u64,
+const GZIP: &[u8] = &[0x1f, 0x8b];
+const ZSTD: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+
+/// Receives decompressed chunks from the decoding thread.
+struct ChannelReader {
+    rx: mpsc::Receiver<io::Result<Vec<u8>>>,
+    cur: Vec<u8>,
+    pos: usize,
 }
 
-impl<R: Read> Read for RatioGuard<R> {
+impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.out += n as u64;
-        if self.out > 256 << 20 {
-            let raw = self.raw.load(Ordering::Relaxed).max(1);
-            if self.out / raw > self.max_ratio {
-                return Err(io::Error::other(format!(
-                    "decompression ratio above {}:1 (decompression bomb)",
-                    self.max_ratio
-                )));
+        while self.pos == self.cur.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.cur = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
             }
         }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
         Ok(n)
     }
 }
 
-const GZIP: &[u8] = &[0x1f, 0x8b];
-const ZSTD: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+/// Decompressed chunk size handed between the two threads of a compressed layer.
+const CHUNK: usize = 256 << 10;
 
 /// Walks one layer blob. `label` names the layer in errors (its digest, or its path in an
 /// archive). `expected_blob` and `expected_diff_id` are checked on the bytes read; either may
-/// be unknown (`None`), never both wrong.
-pub fn walk_layer<R: Read>(
+/// be unknown (`None`).
+///
+/// An uncompressed blob is its own tar stream, so one SHA-256 serves as both digests. A
+/// compressed blob is decompressed (and its blob digest computed) on a second thread while
+/// this one hashes the tar stream and walks it, so inflate and SHA-256 run side by side.
+pub fn walk_layer<R: Read + Send>(
     raw: R,
     label: &str,
     expected_blob: Option<&Digest>,
@@ -214,38 +219,98 @@ pub fn walk_layer<R: Read>(
         Compression::None
     };
     let stream = io::Cursor::new(magic).chain(buffered);
-    let decoder = match compression {
-        Compression::None => Decoder::Plain(stream),
-        Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(stream)),
-        Compression::Zstd => Decoder::Zstd(
-            zstd::stream::read::Decoder::with_buffer(stream)
-                .map_err(|e| layer_err("", format!("zstd: {e}")))?,
-        ),
-    };
-    let guarded = RatioGuard {
-        inner: decoder,
-        raw: raw_count.clone(),
-        out: 0,
-        max_ratio: limits.max_ratio,
-    };
-    let diff_count = Arc::new(AtomicU64::new(0));
-    let mut diff = Hashing {
-        inner: guarded,
-        hasher: Sha256::new(),
-        count: diff_count.clone(),
-        limit: limits.max_layer_bytes,
-    };
 
-    walk_tar(&mut diff, limits, visitor).map_err(|(path, reason)| layer_err(&path, reason))?;
-
-    // Hash whatever follows the end-of-archive marker, then the rest of the blob.
-    io::copy(&mut diff, &mut io::sink()).map_err(|e| layer_err("", format!("read: {e}")))?;
-    let diff_id = Digest::from_sha256_bytes(&diff.hasher.finalize().into());
-    let size = diff_count.load(Ordering::Relaxed);
-    let (_, mut rest) = diff.inner.inner.into_inner().into_inner();
-    io::copy(&mut rest, &mut io::sink()).map_err(|e| layer_err("", format!("read: {e}")))?;
-    let raw = rest.into_inner();
-    let blob = Digest::from_sha256_bytes(&raw.hasher.finalize().into());
+    let (blob, diff_id, size) = if compression == Compression::None {
+        let mut stream = stream;
+        stream.get_mut().1.get_mut().limit = limits.max_layer_bytes;
+        walk_tar(&mut stream, limits, visitor)
+            .map_err(|(path, reason)| layer_err(&path, reason))?;
+        io::copy(&mut stream, &mut io::sink()).map_err(|e| layer_err("", format!("read: {e}")))?;
+        let raw = stream.into_inner().1.into_inner();
+        let d = Digest::from_sha256_bytes(&raw.hasher.finalize().into());
+        (d.clone(), d, raw_count.load(Ordering::Relaxed))
+    } else {
+        let decoder = match compression {
+            Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(stream)),
+            _ => Decoder::Zstd(
+                zstd::stream::read::Decoder::with_buffer(stream)
+                    .map_err(|e| layer_err("", format!("zstd: {e}")))?,
+            ),
+        };
+        let max_ratio = limits.max_ratio;
+        let counted = raw_count.clone();
+        std::thread::scope(|s| {
+            let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(16);
+            let producer = s.spawn(move || -> io::Result<Digest> {
+                let mut decoder = decoder;
+                let mut out = 0u64;
+                loop {
+                    let mut chunk = vec![0u8; CHUNK];
+                    let mut filled = 0;
+                    while filled < CHUNK {
+                        match decoder.read(&mut chunk[filled..]) {
+                            Ok(0) => break,
+                            Ok(n) => filled += n,
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            Err(e) => {
+                                let msg = e.to_string();
+                                let _ = tx.send(Err(e));
+                                return Err(io::Error::other(msg));
+                            }
+                        }
+                    }
+                    out += filled as u64;
+                    if out > 256 << 20 && out / counted.load(Ordering::Relaxed).max(1) > max_ratio {
+                        let msg =
+                            format!("decompression ratio above {max_ratio}:1 (decompression bomb)");
+                        let _ = tx.send(Err(io::Error::other(msg.clone())));
+                        return Err(io::Error::other(msg));
+                    }
+                    if filled == 0 {
+                        break;
+                    }
+                    chunk.truncate(filled);
+                    if tx.send(Ok(chunk)).is_err() {
+                        // The walker stopped; its error is the one to report.
+                        return Err(io::Error::other("walker stopped"));
+                    }
+                }
+                drop(tx);
+                // Hash whatever follows the compressed stream, then the blob digest is whole.
+                let (_, mut rest) = decoder.into_inner().into_inner();
+                io::copy(&mut rest, &mut io::sink())?;
+                let raw = rest.into_inner();
+                Ok(Digest::from_sha256_bytes(&raw.hasher.finalize().into()))
+            });
+            let diff_count = Arc::new(AtomicU64::new(0));
+            let mut diff = Hashing {
+                inner: ChannelReader {
+                    rx,
+                    cur: Vec::new(),
+                    pos: 0,
+                },
+                hasher: Sha256::new(),
+                count: diff_count.clone(),
+                limit: limits.max_layer_bytes,
+            };
+            let walked = walk_tar(&mut diff, limits, visitor)
+                .map_err(|(path, reason)| layer_err(&path, reason))
+                .and_then(|()| {
+                    io::copy(&mut diff, &mut io::sink())
+                        .map(|_| ())
+                        .map_err(|e| layer_err("", format!("read: {e}")))
+                });
+            let Hashing { inner, hasher, .. } = diff;
+            drop(inner);
+            let produced = producer
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("decompression thread panicked")));
+            walked?;
+            let blob = produced.map_err(|e| layer_err("", format!("read: {e}")))?;
+            let diff_id = Digest::from_sha256_bytes(&hasher.finalize().into());
+            Ok::<_, ImageError>((blob, diff_id, diff_count.load(Ordering::Relaxed)))
+        })?
+    };
 
     if let Some(exp) = expected_blob {
         if *exp != blob {

@@ -21,3 +21,16 @@ pub use path::normalize;
 pub use reference::Reference;
 pub use registry::RegistryOptions;
 pub use source::{open, BlobStamp, Image, LayerRef, OpenOptions, SourceKind};
+
+/// Entry points for the fuzz targets in `fuzz/` (not a stable API).
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Parses bytes as every JSON document an image holds; the results are dropped.
+    pub fn documents(data: &[u8]) {
+        let _ = serde_json::from_slice::<crate::oci::RawManifestOrIndex>(data);
+        let _ = serde_json::from_slice::<Vec<crate::oci::DockerArchiveEntry>>(data);
+        if let Ok(c) = serde_json::from_slice::<crate::ImageConfig>(data) {
+            let _ = c.layer_history();
+        }
+    }
+}

@@ -18,10 +18,21 @@ fn prerequisites() -> Option<PathBuf> {
     let dir = std::env::var_os("HULL_TEST_IMAGES")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("testdata/images/out"));
-    let tools = ["docker-registry", "skopeo", "htpasswd", "openssl", "python3"];
+    let tools = [
+        "docker-registry",
+        "skopeo",
+        "htpasswd",
+        "openssl",
+        "python3",
+    ];
     let missing: Vec<_> = tools
         .iter()
-        .filter(|t| Command::new("sh").args(["-c", &format!("command -v {t}")]).output().map_or(true, |o| !o.status.success()))
+        .filter(|t| {
+            Command::new("sh")
+                .args(["-c", &format!("command -v {t}")])
+                .output()
+                .map_or(true, |o| !o.status.success())
+        })
         .collect();
     if missing.is_empty() && dir.join("debian-test.done").exists() {
         return Some(dir);
@@ -30,11 +41,18 @@ fn prerequisites() -> Option<PathBuf> {
         eprintln!("skipping registry tests: missing {missing:?} or images");
         return None;
     }
-    panic!("registry tests need {tools:?} (missing {missing:?}) and test images in {}", dir.display());
+    panic!(
+        "registry tests need {tools:?} (missing {missing:?}) and test images in {}",
+        dir.display()
+    );
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Proc(Child);
@@ -83,10 +101,17 @@ fn push(images: &Path, dest: &str, creds: Option<&str>) {
     if let Some(cr) = creds {
         c.args(["--dest-creds", cr]);
     }
-    c.arg(format!("oci:{}:debian-test", images.join("debian-test.oci").display()))
-        .arg(format!("docker://{dest}"));
+    c.arg(format!(
+        "oci:{}:debian-test",
+        images.join("debian-test.oci").display()
+    ))
+    .arg(format!("docker://{dest}"));
     let o = c.output().unwrap();
-    assert!(o.status.success(), "skopeo: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "skopeo: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 fn expected(images: &Path) -> Vec<(String, String)> {
@@ -104,66 +129,155 @@ fn expected(images: &Path) -> Vec<(String, String)> {
 
 #[test]
 fn anonymous_registry_by_tag_and_digest() {
-    let Some(images) = prerequisites() else { return };
+    let Some(images) = prerequisites() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let (_reg, port) = registry(dir.path(), "");
     push(&images, &format!("127.0.0.1:{port}/team/app:1.0"), None);
-    let by_tag = json_of(&run(&["scan", "--no-cache", "-f", "json", &format!("127.0.0.1:{port}/team/app:1.0")]));
+    let by_tag = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        &format!("127.0.0.1:{port}/team/app:1.0"),
+    ]));
     assert_eq!(names(&by_tag), expected(&images));
     assert_eq!(by_tag["image"]["source"], "registry");
-    let digest = by_tag["image"]["manifest_digest"].as_str().unwrap().to_string();
-    let by_digest = json_of(&run(&["scan", "--no-cache", "-f", "json", &format!("127.0.0.1:{port}/team/app@{digest}")]));
+    let digest = by_tag["image"]["manifest_digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let by_digest = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        &format!("127.0.0.1:{port}/team/app@{digest}"),
+    ]));
     assert_eq!(by_digest["packages"], by_tag["packages"]);
 
     // Warm: the layers are served from the cache by their verified blob digests.
     let cache = dir.path().join("cache");
     let r = format!("127.0.0.1:{port}/team/app:1.0");
-    let a = ["scan", "-f", "json", "--cache-dir", cache.to_str().unwrap(), r.as_str()];
+    let a = [
+        "scan",
+        "-f",
+        "json",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        r.as_str(),
+    ];
     json_of(&run(&a));
     let warm = json_of(&run(&a));
-    assert!(warm["image"]["layers"].as_array().unwrap().iter().all(|l| l["cached"] == true));
+    assert!(warm["image"]["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["cached"] == true));
     assert_eq!(warm["packages"], by_tag["packages"]);
 
-    let o = run(&["scan", "--no-cache", &format!("127.0.0.1:{port}/team/absent:1.0")]);
+    let o = run(&[
+        "scan",
+        "--no-cache",
+        &format!("127.0.0.1:{port}/team/absent:1.0"),
+    ]);
     assert_eq!(o.status.code(), Some(3));
 }
 
 #[test]
 fn basic_auth_with_docker_config_credentials() {
-    let Some(images) = prerequisites() else { return };
+    let Some(images) = prerequisites() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let htpasswd = dir.path().join("htpasswd");
-    let o = Command::new("htpasswd").args(["-Bbc", htpasswd.to_str().unwrap(), "hulluser", "s3cret"]).output().unwrap();
+    let o = Command::new("htpasswd")
+        .args(["-Bbc", htpasswd.to_str().unwrap(), "hulluser", "s3cret"])
+        .output()
+        .unwrap();
     assert!(o.status.success());
-    let auth = format!("auth:\n  htpasswd:\n    realm: basic-realm\n    path: {}\n", htpasswd.display());
+    let auth = format!(
+        "auth:\n  htpasswd:\n    realm: basic-realm\n    path: {}\n",
+        htpasswd.display()
+    );
     let (_reg, port) = registry(dir.path(), &auth);
-    push(&images, &format!("127.0.0.1:{port}/private/app:2"), Some("hulluser:s3cret"));
+    push(
+        &images,
+        &format!("127.0.0.1:{port}/private/app:2"),
+        Some("hulluser:s3cret"),
+    );
     let r = format!("127.0.0.1:{port}/private/app:2");
 
-    let o = hull().args(["scan", "--no-cache", &r]).env("DOCKER_CONFIG", dir.path().join("none")).env("HOME", dir.path()).output().unwrap();
+    let o = hull()
+        .args(["scan", "--no-cache", &r])
+        .env("DOCKER_CONFIG", dir.path().join("none"))
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("basic auth"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("basic auth"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 
     let cfg_dir = dir.path().join("docker");
     std::fs::create_dir_all(&cfg_dir).unwrap();
     // base64("hulluser:s3cret")
-    std::fs::write(cfg_dir.join("config.json"), format!(r#"{{"auths":{{"127.0.0.1:{port}":{{"auth":"aHVsbHVzZXI6czNjcmV0"}}}}}}"#)).unwrap();
-    let o = hull().args(["scan", "--no-cache", "-f", "json", &r]).env("DOCKER_CONFIG", &cfg_dir).output().unwrap();
+    std::fs::write(
+        cfg_dir.join("config.json"),
+        format!(r#"{{"auths":{{"127.0.0.1:{port}":{{"auth":"aHVsbHVzZXI6czNjcmV0"}}}}}}"#),
+    )
+    .unwrap();
+    let o = hull()
+        .args(["scan", "--no-cache", "-f", "json", &r])
+        .env("DOCKER_CONFIG", &cfg_dir)
+        .output()
+        .unwrap();
     assert_eq!(names(&json_of(&o)), expected(&images));
 
-    let o = hull().args(["scan", "--no-cache", "-f", "json", "--username", "hulluser", "--password", "wrong", &r]).output().unwrap();
+    let o = hull()
+        .args([
+            "scan",
+            "--no-cache",
+            "-f",
+            "json",
+            "--username",
+            "hulluser",
+            "--password",
+            "wrong",
+            &r,
+        ])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(3));
 }
 
 #[test]
 fn bearer_tokens_anonymous_and_with_credentials() {
-    let Some(images) = prerequisites() else { return };
+    let Some(images) = prerequisites() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key.pem");
     let cert = dir.path().join("cert.pem");
     let o = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=hull-test-token"])
-        .arg("-keyout").arg(&key).arg("-out").arg(&cert)
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=hull-test-token",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -185,14 +299,42 @@ fn bearer_tokens_anonymous_and_with_credentials() {
         cert.display()
     );
     let (_reg, port) = registry(dir.path(), &auth);
-    push(&images, &format!("127.0.0.1:{port}/team/app:3"), Some("hulluser:t0ken"));
+    push(
+        &images,
+        &format!("127.0.0.1:{port}/team/app:3"),
+        Some("hulluser:t0ken"),
+    );
     let r = format!("127.0.0.1:{port}/team/app:3");
     // Anonymous pull token, as for a public image on Docker Hub.
-    let anon = json_of(&hull().args(["scan", "--no-cache", "-f", "json", &r]).env("HOME", dir.path()).output().unwrap());
+    let anon = json_of(
+        &hull()
+            .args(["scan", "--no-cache", "-f", "json", &r])
+            .env("HOME", dir.path())
+            .output()
+            .unwrap(),
+    );
     assert_eq!(names(&anon), expected(&images));
     // With credentials the token server checks them.
-    let authed = json_of(&run(&["scan", "--no-cache", "-f", "json", "--username", "hulluser", "--password", "t0ken", &r]));
+    let authed = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        "--username",
+        "hulluser",
+        "--password",
+        "t0ken",
+        &r,
+    ]));
     assert_eq!(authed["packages"], anon["packages"]);
-    let o = run(&["scan", "--no-cache", "--username", "hulluser", "--password", "nope", &r]);
+    let o = run(&[
+        "scan",
+        "--no-cache",
+        "--username",
+        "hulluser",
+        "--password",
+        "nope",
+        &r,
+    ]);
     assert_eq!(o.status.code(), Some(3));
 }
