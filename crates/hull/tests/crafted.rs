@@ -446,3 +446,202 @@ fn reports_are_deterministic() {
         assert_eq!(a.stdout, b.stdout, "{f}");
     }
 }
+
+/// Docker 25+ `docker save` writes an OCI layout inside the tar *and* a `manifest.json` whose
+/// layers are `blobs/sha256/<hex>` members (gzip here, as `containerd` stores them).
+#[test]
+fn docker25_oci_in_tar_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    std::fs::create_dir_all(&layout).unwrap();
+    let layers = base_layers();
+    let desc = oci_manifest(&layout, &layers, "amd64");
+    oci_layout(&layout, vec![desc.clone()]);
+    let mbytes = std::fs::read(
+        layout
+            .join("blobs/sha256")
+            .join(&desc["digest"].as_str().unwrap()[7..]),
+    )
+    .unwrap();
+    let m: serde_json::Value = serde_json::from_slice(&mbytes).unwrap();
+    let blob =
+        |d: &serde_json::Value| format!("blobs/sha256/{}", &d["digest"].as_str().unwrap()[7..]);
+    let manifest_json = serde_json::json!([{
+        "Config": blob(&m["config"]),
+        "RepoTags": ["crafted:25"],
+        "Layers": m["layers"].as_array().unwrap().iter().map(blob).collect::<Vec<_>>(),
+    }]);
+    std::fs::write(
+        layout.join("manifest.json"),
+        serde_json::to_vec(&manifest_json).unwrap(),
+    )
+    .unwrap();
+    let img = dir.path().join("docker25.tar");
+    let f = std::fs::File::create(&img).unwrap();
+    let mut b = tar::Builder::new(f);
+    b.append_dir_all(".", &layout).unwrap();
+    b.finish().unwrap();
+    let v = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        img.to_str().unwrap(),
+    ]));
+    assert_eq!(v["image"]["source"], "docker-archive");
+    assert_eq!(v["image"]["repo_tags"][0], "crafted:25");
+    assert_eq!(names(&v).len(), 3);
+    // The same tar read as an OCI archive gives the same packages.
+    let o = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        "--kind",
+        "oci-archive",
+        img.to_str().unwrap(),
+    ]));
+    assert_eq!(o["packages"], v["packages"]);
+    assert_eq!(o["image"]["source"], "oci-archive");
+}
+
+#[test]
+fn distroless_status_d() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img.tar");
+    let one = |n: &str, v: &str| {
+        format!("Package: {n}\nVersion: {v}\nArchitecture: amd64\nSource: {n}-src\n").into_bytes()
+    };
+    let (a, b) = (
+        one("base-files", "12.4+deb12u5"),
+        one("tzdata", "2024a-0+deb12u1"),
+    );
+    docker_archive(
+        &img,
+        &[layer(&[
+            E::File("etc/os-release", b"PRETTY_NAME=\"Distroless\"\nNAME=\"Debian GNU/Linux\"\nID=\"debian\"\nVERSION_ID=\"12\"\n"),
+            E::File("var/lib/dpkg/status.d/base-files", &a),
+            E::File("var/lib/dpkg/status.d/base-files.md5sums", b"d41d8cd98f00b204e9800998ecf8427e  etc/x\n"),
+            E::File("var/lib/dpkg/status.d/tzdata", &b),
+        ])],
+        None,
+    );
+    let v = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        img.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        names(&v),
+        vec![
+            ("base-files".into(), "12.4+deb12u5".into()),
+            ("tzdata".into(), "2024a-0+deb12u1".into())
+        ]
+    );
+    assert_eq!(v["image"]["os"]["distroless"], true);
+    assert_eq!(
+        v["packages"][1]["location"]["path"],
+        "/var/lib/dpkg/status.d/tzdata"
+    );
+    assert_eq!(v["packages"][1]["source"]["name"], "tzdata-src");
+}
+
+/// rpm databases inside images: the upstream fixtures (SQLite, Berkeley DB, NDB) placed where
+/// each distribution keeps them; the package counts are the fixtures' own (gpg-pubkey
+/// entries, which are keys and not software, excluded).
+#[test]
+fn rpm_databases_in_images() {
+    let fx = repo_root().join("crates/hull-analyzer/tests/fixtures/rpm");
+    let cases = [
+        (
+            "var/lib/rpm/rpmdb.sqlite",
+            "go-rpmdb-cbl-mariner-2.0_rpmdb.sqlite",
+            "ID=mariner\nVERSION_ID=\"2.0\"\n",
+            "curl",
+            "7.76.0-6.cm2",
+        ),
+        (
+            "usr/lib/sysimage/rpm/Packages.db",
+            "go-rpmdb-sle15-bci_Packages.db",
+            "ID=\"sles\"\nVERSION_ID=\"15.3\"\n",
+            "bash",
+            "4.4-19.6.1",
+        ),
+        (
+            "var/lib/rpm/Packages",
+            "go-rpmdb-libuuid_Packages",
+            "ID=\"centos\"\nVERSION_ID=\"8\"\n",
+            "libuuid",
+            "2.32.1-42.el8_8",
+        ),
+    ];
+    for (path, file, osr, name, version) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("img.tar");
+        let db = std::fs::read(fx.join(file)).unwrap();
+        docker_archive(
+            &img,
+            &[layer(&[
+                E::File("etc/os-release", osr.as_bytes()),
+                E::File(path, &db),
+            ])],
+            None,
+        );
+        let v = json_of(&run(&[
+            "scan",
+            "--no-cache",
+            "-f",
+            "json",
+            img.to_str().unwrap(),
+        ]));
+        let p = v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{file}: no {name}"));
+        assert_eq!(p["version"], version, "{file}");
+        assert_eq!(p["kind"], "rpm");
+        assert!(
+            p["purl"].as_str().unwrap().starts_with("pkg:rpm/"),
+            "{}",
+            p["purl"]
+        );
+        assert!(
+            v["warnings"].as_array().unwrap().is_empty(),
+            "{file}: {}",
+            v["warnings"]
+        );
+    }
+}
+
+#[test]
+fn corrupted_rpm_database_is_a_warning_naming_layer_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img.tar");
+    let fx =
+        repo_root().join("crates/hull-analyzer/tests/fixtures/rpm/go-rpmdb-sle15-bci_Packages.db");
+    let mut db = std::fs::read(fx).unwrap();
+    // Corrupt the first slot's magic.
+    db[32..36].copy_from_slice(b"XXXX");
+    let l = layer(&[
+        E::File("usr/lib/sysimage/rpm/Packages.db", &db),
+        E::File("var/lib/dpkg/status", &status(&[("ok", "1")])),
+    ]);
+    let diff = format!("sha256:{}", sha(&l));
+    docker_archive(&img, &[l], None);
+    let v = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        img.to_str().unwrap(),
+    ]));
+    assert_eq!(names(&v), vec![("ok".into(), "1".into())]);
+    let w = &v["warnings"][0];
+    assert_eq!(w["path"], "/usr/lib/sysimage/rpm/Packages.db");
+    assert_eq!(w["layer"], diff.as_str());
+    assert!(w["message"].as_str().unwrap().contains("rpm-ndb"), "{w}");
+}
