@@ -221,12 +221,20 @@ pub fn walk_layer<R: Read + Send>(
     let stream = io::Cursor::new(magic).chain(buffered);
 
     let (blob, diff_id, size) = if compression == Compression::None {
-        let mut stream = stream;
-        stream.get_mut().1.get_mut().limit = limits.max_layer_bytes;
-        walk_tar(&mut stream, limits, visitor)
-            .map_err(|(path, reason)| layer_err(&path, reason))?;
-        io::copy(&mut stream, &mut io::sink()).map_err(|e| layer_err("", format!("read: {e}")))?;
-        let raw = stream.into_inner().1.into_inner();
+        // The blob is its own tar stream: one SHA-256 serves as both digests, and the walker
+        // skips file contents by consuming the read buffer instead of copying it out.
+        let mut stream = Skipping { inner: stream, pos: 0 };
+        stream.inner.get_mut().1.get_mut().limit = limits.max_layer_bytes;
+        let mut archive = tar::Archive::new(&mut stream);
+        let entries = archive
+            .entries_with_seek()
+            .map_err(|e| layer_err("", format!("tar: {e}")))?;
+        walk_entries(entries, limits, visitor).map_err(|(path, reason)| layer_err(&path, reason))?;
+        drop(archive);
+        stream
+            .skip_to_end()
+            .map_err(|e| layer_err("", format!("read: {e}")))?;
+        let raw = stream.inner.into_inner().1.into_inner();
         let d = Digest::from_sha256_bytes(&raw.hasher.finalize().into());
         (d.clone(), d, raw_count.load(Ordering::Relaxed))
     } else {
@@ -293,8 +301,14 @@ pub fn walk_layer<R: Read + Send>(
                 count: diff_count.clone(),
                 limit: limits.max_layer_bytes,
             };
-            let walked = walk_tar(&mut diff, limits, visitor)
-                .map_err(|(path, reason)| layer_err(&path, reason))
+            let mut archive = tar::Archive::new(&mut diff);
+            let walked = archive
+                .entries()
+                .map_err(|e| (String::new(), format!("tar: {e}")))
+                .and_then(|entries| walk_entries(entries, limits, visitor))
+                .map_err(|(path, reason)| layer_err(&path, reason));
+            drop(archive);
+            let walked = walked
                 .and_then(|()| {
                     io::copy(&mut diff, &mut io::sink())
                         .map(|_| ())
@@ -339,15 +353,64 @@ pub fn walk_layer<R: Read + Send>(
     })
 }
 
-fn walk_tar<R: Read>(
-    reader: R,
+/// A buffered stream that skips forward by consuming its buffer: no copy of skipped file
+/// contents, while the reader beneath still hashes every byte as the buffer refills.
+struct Skipping<B: BufRead> {
+    inner: B,
+    pos: u64,
+}
+
+impl<B: BufRead> Skipping<B> {
+    fn skip(&mut self, mut n: u64) -> io::Result<u64> {
+        let start = n;
+        while n > 0 {
+            let avail = self.inner.fill_buf()?;
+            if avail.is_empty() {
+                break;
+            }
+            let k = (avail.len() as u64).min(n) as usize;
+            self.inner.consume(k);
+            n -= k as u64;
+        }
+        self.pos += start - n;
+        Ok(start - n)
+    }
+
+    fn skip_to_end(&mut self) -> io::Result<()> {
+        while self.skip(u64::MAX)? > 0 {}
+        Ok(())
+    }
+}
+
+impl<B: BufRead> Read for Skipping<B> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<B: BufRead> io::Seek for Skipping<B> {
+    /// Only forward relative seeks, which is all the tar walker asks for.
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        match pos {
+            io::SeekFrom::Current(n) if n >= 0 => {
+                let want = n as u64;
+                if self.skip(want)? < want {
+                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "layer ends inside a tar entry"));
+                }
+                Ok(self.pos)
+            }
+            _ => Err(io::Error::new(io::ErrorKind::Unsupported, "layer streams only seek forward")),
+        }
+    }
+}
+
+fn walk_entries<R: Read>(
+    entries: tar::Entries<'_, R>,
     limits: &Limits,
     visitor: &mut dyn Visit,
 ) -> Result<(), (String, String)> {
-    let mut archive = tar::Archive::new(reader);
-    let entries = archive
-        .entries()
-        .map_err(|e| (String::new(), format!("tar: {e}")))?;
     let mut count = 0u64;
     let mut last_path = String::new();
     for entry in entries {
