@@ -223,13 +223,17 @@ pub fn walk_layer<R: Read + Send>(
     let (blob, diff_id, size) = if compression == Compression::None {
         // The blob is its own tar stream: one SHA-256 serves as both digests, and the walker
         // skips file contents by consuming the read buffer instead of copying it out.
-        let mut stream = Skipping { inner: stream, pos: 0 };
+        let mut stream = Skipping {
+            inner: stream,
+            pos: 0,
+        };
         stream.inner.get_mut().1.get_mut().limit = limits.max_layer_bytes;
         let mut archive = tar::Archive::new(&mut stream);
         let entries = archive
             .entries_with_seek()
             .map_err(|e| layer_err("", format!("tar: {e}")))?;
-        walk_entries(entries, limits, visitor).map_err(|(path, reason)| layer_err(&path, reason))?;
+        walk_entries(entries, limits, visitor)
+            .map_err(|(path, reason)| layer_err(&path, reason))?;
         drop(archive);
         stream
             .skip_to_end()
@@ -308,12 +312,11 @@ pub fn walk_layer<R: Read + Send>(
                 .and_then(|entries| walk_entries(entries, limits, visitor))
                 .map_err(|(path, reason)| layer_err(&path, reason));
             drop(archive);
-            let walked = walked
-                .and_then(|()| {
-                    io::copy(&mut diff, &mut io::sink())
-                        .map(|_| ())
-                        .map_err(|e| layer_err("", format!("read: {e}")))
-                });
+            let walked = walked.and_then(|()| {
+                io::copy(&mut diff, &mut io::sink())
+                    .map(|_| ())
+                    .map_err(|e| layer_err("", format!("read: {e}")))
+            });
             let Hashing { inner, hasher, .. } = diff;
             drop(inner);
             let produced = producer
@@ -397,11 +400,17 @@ impl<B: BufRead> io::Seek for Skipping<B> {
             io::SeekFrom::Current(n) if n >= 0 => {
                 let want = n as u64;
                 if self.skip(want)? < want {
-                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "layer ends inside a tar entry"));
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "layer ends inside a tar entry",
+                    ));
                 }
                 Ok(self.pos)
             }
-            _ => Err(io::Error::new(io::ErrorKind::Unsupported, "layer streams only seek forward")),
+            _ => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "layer streams only seek forward",
+            )),
         }
     }
 }

@@ -11,7 +11,7 @@ mod scan;
 
 pub use cache::{Cache, CacheError};
 pub use hull_image::SourceKind;
-pub use merge::merge;
+pub use merge::{merge, MergedFile};
 pub use scan::{
     scan_image, FileRecord, Finding, ImageSummary, LayerInfo, LayerResult, Progress, ScanError,
     ScanOptions, ScanReport, Warning,

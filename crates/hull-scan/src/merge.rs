@@ -3,13 +3,33 @@
 use std::collections::BTreeMap;
 
 use hull_analyzer::OsCandidate;
-use hull_types::{Digest, OsRelease, Package};
+use hull_types::{Digest, OsRelease, Package, PackageKind};
 
 use crate::{FileRecord, LayerResult};
 
-/// The files that survive in the final filesystem, each with the layer that last wrote it.
-pub fn merge(layers: &[LayerResult]) -> BTreeMap<String, (Option<Digest>, FileRecord)> {
-    let mut state: BTreeMap<String, (Option<Digest>, FileRecord)> = BTreeMap::new();
+/// What identifies a package within one database file across layers.
+type PkgKey = (PackageKind, String, String, Option<String>);
+
+fn key(p: &Package) -> PkgKey {
+    (p.kind, p.name.clone(), p.version.clone(), p.arch.clone())
+}
+
+/// A file of the final filesystem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergedFile {
+    /// The layer that last wrote the file.
+    pub layer: Option<Digest>,
+    pub record: FileRecord,
+    /// For each package the file lists, the layer that introduced it: the earliest layer
+    /// from which every later version of this file kept listing the same package. A package
+    /// database is rewritten by every install, so "the layer that last wrote the file" would
+    /// blame the last `RUN apt-get` for every package; this says which step added it.
+    pub introduced: BTreeMap<PkgKey, Option<Digest>>,
+}
+
+/// The files that survive in the final filesystem.
+pub fn merge(layers: &[LayerResult]) -> BTreeMap<String, MergedFile> {
+    let mut state: BTreeMap<String, MergedFile> = BTreeMap::new();
     for layer in layers {
         // Opaque directories and whiteouts hide what lower layers had; this layer's own
         // files are added after, so they survive.
@@ -20,17 +40,34 @@ pub fn merge(layers: &[LayerResult]) -> BTreeMap<String, (Option<Digest>, FileRe
             remove_under(&mut state, path, true);
         }
         for f in &layer.files {
-            state.insert(f.path.clone(), (layer.diff_id.clone(), f.clone()));
+            let previous = state.get(&f.path).map(|m| &m.introduced);
+            let introduced = f
+                .outputs
+                .iter()
+                .filter_map(|o| o.output.as_ref())
+                .flat_map(|o| o.packages.iter())
+                .map(|p| {
+                    let k = key(p);
+                    let since = previous
+                        .and_then(|prev| prev.get(&k).cloned())
+                        .unwrap_or_else(|| layer.diff_id.clone());
+                    (k, since)
+                })
+                .collect();
+            state.insert(
+                f.path.clone(),
+                MergedFile {
+                    layer: layer.diff_id.clone(),
+                    record: f.clone(),
+                    introduced,
+                },
+            );
         }
     }
     state
 }
 
-fn remove_under(
-    state: &mut BTreeMap<String, (Option<Digest>, FileRecord)>,
-    path: &str,
-    itself: bool,
-) {
+fn remove_under(state: &mut BTreeMap<String, MergedFile>, path: &str, itself: bool) {
     if itself {
         state.remove(path);
     }
@@ -51,19 +88,23 @@ fn remove_under(
 
 /// Packages and OS release of the merged filesystem.
 pub(crate) fn inventory(
-    merged: &BTreeMap<String, (Option<Digest>, FileRecord)>,
+    merged: &BTreeMap<String, MergedFile>,
 ) -> (Vec<Package>, Option<OsRelease>) {
     let mut packages = Vec::new();
     let mut os: Option<OsCandidate> = None;
     let mut distroless_status_d = false;
-    for (path, (layer, rec)) in merged {
+    for (path, m) in merged {
         if path.starts_with("/var/lib/dpkg/status.d/") {
             distroless_status_d = true;
         }
-        for out in rec.outputs.iter().filter_map(|o| o.output.as_ref()) {
+        for out in m.record.outputs.iter().filter_map(|o| o.output.as_ref()) {
             for p in &out.packages {
                 let mut p = p.clone();
-                p.location.layer = layer.clone();
+                p.location.layer = m
+                    .introduced
+                    .get(&key(&p))
+                    .cloned()
+                    .unwrap_or_else(|| m.layer.clone());
                 packages.push(p);
             }
             if let Some(c) = &out.os {
@@ -113,13 +154,64 @@ mod tests {
         let m = merge(&[l1, l2, l3]);
         let keys: Vec<_> = m.keys().cloned().collect();
         assert_eq!(keys, vec!["/a/new", "/b/again", "/bb"]);
-        assert_eq!(m["/a/new"].0, Some(Digest::from_sha256_bytes(&[2; 32])));
+        assert_eq!(m["/a/new"].layer, Some(Digest::from_sha256_bytes(&[2; 32])));
+    }
+
+    fn db(pkgs: &[(&str, &str)], n: u8) -> LayerResult {
+        let packages = pkgs
+            .iter()
+            .map(|(name, v)| Package {
+                kind: PackageKind::Deb,
+                name: name.to_string(),
+                version: v.to_string(),
+                arch: None,
+                source: None,
+                licenses: vec![],
+                location: hull_types::Location {
+                    path: "/var/lib/dpkg/status".into(),
+                    layer: None,
+                },
+                epoch: None,
+            })
+            .collect();
+        let mut l = layer(&[], &[], &[], n);
+        l.files.push(FileRecord {
+            path: "/var/lib/dpkg/status".into(),
+            outputs: vec![crate::Finding {
+                analyzer: "dpkg".into(),
+                output: Some(hull_analyzer::Output { packages, os: None }),
+                error: None,
+            }],
+        });
+        l
+    }
+
+    #[test]
+    fn packages_are_attributed_to_the_layer_that_added_them() {
+        let d = |n: u8| Some(Digest::from_sha256_bytes(&[n; 32]));
+        let layers = [
+            db(&[("a", "1"), ("b", "1")], 1),
+            db(&[("a", "1"), ("b", "2"), ("c", "1")], 2), // b upgraded, c added
+            db(&[("a", "1"), ("b", "2"), ("c", "1")], 3), // rewritten, unchanged
+        ];
+        let (pkgs, _) = inventory(&merge(&layers));
+        let got: Vec<_> = pkgs
+            .iter()
+            .map(|p| (p.name.as_str(), p.location.layer.clone()))
+            .collect();
+        assert_eq!(got, vec![("a", d(1)), ("b", d(2)), ("c", d(2))]);
+        // A whiteout breaks the chain: re-adding counts from the new layer.
+        let mut gone = layer(&[], &["/var/lib/dpkg/status"], &[], 4);
+        gone.files.clear();
+        let layers = [db(&[("a", "1")], 1), gone, db(&[("a", "1")], 5)];
+        let (pkgs, _) = inventory(&merge(&layers));
+        assert_eq!(pkgs[0].location.layer, d(5));
     }
 
     #[test]
     fn later_layer_overrides() {
         let m = merge(&[layer(&["/f"], &[], &[], 1), layer(&["/f"], &[], &[], 2)]);
-        assert_eq!(m["/f"].0, Some(Digest::from_sha256_bytes(&[2; 32])));
+        assert_eq!(m["/f"].layer, Some(Digest::from_sha256_bytes(&[2; 32])));
         let m = merge(&[layer(&["/f"], &[], &[], 1), layer(&[], &["/f"], &[], 2)]);
         assert!(m.is_empty());
     }
