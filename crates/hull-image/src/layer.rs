@@ -234,7 +234,6 @@ pub fn walk_layer<R: Read + Send>(
             .map_err(|e| layer_err("", format!("tar: {e}")))?;
         walk_entries(entries, limits, visitor)
             .map_err(|(path, reason)| layer_err(&path, reason))?;
-        drop(archive);
         stream
             .skip_to_end()
             .map_err(|e| layer_err("", format!("read: {e}")))?;
@@ -311,7 +310,6 @@ pub fn walk_layer<R: Read + Send>(
                 .map_err(|e| (String::new(), format!("tar: {e}")))
                 .and_then(|entries| walk_entries(entries, limits, visitor))
                 .map_err(|(path, reason)| layer_err(&path, reason));
-            drop(archive);
             let walked = walked.and_then(|()| {
                 io::copy(&mut diff, &mut io::sink())
                     .map(|_| ())
