@@ -158,9 +158,23 @@ fn json<T: serde::de::DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, I
     serde_json::from_slice(bytes).map_err(|e| ImageError::malformed(what, format!("JSON: {e}")))
 }
 
+/// Opens a blob file of an OCI layout directory. Only regular files: a layout whose blob is a
+/// symlink (to `/dev/zero`, to a file elsewhere) or a device is refused, not followed.
+fn open_regular(path: &Path) -> Result<File, ImageError> {
+    let shown = path.display().to_string();
+    let meta = std::fs::symlink_metadata(path).map_err(|e| ImageError::io(&shown, e))?;
+    if !meta.file_type().is_file() {
+        return Err(ImageError::malformed(
+            shown,
+            "not a regular file (symlinks are not followed)",
+        ));
+    }
+    File::open(path).map_err(|e| ImageError::io(&shown, e))
+}
+
 fn read_file_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ImageError> {
     let shown = path.display().to_string();
-    let f = File::open(path).map_err(|e| ImageError::io(&shown, e))?;
+    let f = open_regular(path)?;
     let mut buf = Vec::new();
     f.take(limit + 1)
         .read_to_end(&mut buf)

@@ -113,3 +113,126 @@ pub(crate) fn with_purls(report: &ScanReport) -> Vec<(&Package, String)> {
         .map(|p| (p, p.purl(report.image.os.as_ref()).0))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hull_scan::{ImageSummary, LayerInfo, SourceKind, Warning};
+    use hull_types::{Digest, Location, OsFamily, OsRelease, PackageKind, SourcePackage};
+
+    /// One report, rendered by every format.
+    fn report() -> ScanReport {
+        let layer = Digest::from_sha256_bytes(&[7; 32]);
+        let pkg = |kind, name: &str, version: &str| Package {
+            kind,
+            name: name.into(),
+            version: version.into(),
+            arch: Some("amd64".into()),
+            source: Some(SourcePackage {
+                name: format!("{name}-src"),
+                version: version.into(),
+            }),
+            licenses: vec!["MIT".into()],
+            location: Location {
+                path: "/var/lib/dpkg/status".into(),
+                layer: Some(layer.clone()),
+            },
+            epoch: None,
+        };
+        ScanReport {
+            image: ImageSummary {
+                name: "example:1".into(),
+                source: SourceKind::DockerArchive,
+                manifest_digest: None,
+                image_id: Some(Digest::from_sha256_bytes(&[1; 32])),
+                repo_tags: vec!["example:1".into()],
+                os: Some(OsRelease {
+                    family: OsFamily::Debian,
+                    id: "debian".into(),
+                    version_id: Some("12".into()),
+                    version_codename: None,
+                    pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
+                    distroless: false,
+                }),
+                architecture: "amd64".into(),
+                created: None,
+                user: None,
+                entrypoint: Some(vec!["/bin/app".into()]),
+                cmd: None,
+                exposed_ports: vec!["22/tcp".into()],
+                layers: vec![LayerInfo {
+                    index: 0,
+                    diff_id: layer.clone(),
+                    digest: None,
+                    size: 3 << 20,
+                    compressed_size: None,
+                    created_by: Some("RUN apt-get install -y curl".into()),
+                    cached: false,
+                }],
+            },
+            packages: vec![
+                pkg(PackageKind::Deb, "curl", "7.88.1-10+deb12u5"),
+                pkg(PackageKind::Apk, "musl", "1.2.4-r2"),
+            ],
+            warnings: vec![Warning {
+                layer: Some(layer),
+                path: "/x".into(),
+                message: "odd".into(),
+            }],
+        }
+    }
+
+    fn opts(color: bool) -> RenderOptions {
+        RenderOptions {
+            color,
+            now: 1_700_000_000,
+            tool_version: "0.1.0".into(),
+        }
+    }
+
+    #[test]
+    fn table_groups_by_package_manager_and_colours_only_when_asked() {
+        let plain = render(&report(), Format::Table, &opts(false));
+        assert!(!plain.contains('\x1b'));
+        let deb = plain.find("deb packages (1)").unwrap();
+        let apk = plain.find("apk packages (1)").unwrap();
+        assert!(deb < apk);
+        assert!(plain.contains("user          (root: no USER set)"));
+        assert!(plain.contains("3.0 MiB"));
+        assert!(plain.contains("warnings (1)"));
+        assert!(render(&report(), Format::Table, &opts(true)).contains("\x1b[1m"));
+    }
+
+    #[test]
+    fn every_format_renders_the_same_report() {
+        let r = report();
+        for f in [Format::Json, Format::CycloneDx, Format::Spdx] {
+            let out = render(&r, f, &opts(false));
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            let text = v.to_string();
+            assert!(text.contains("pkg:deb/debian/curl@7.88.1-10%2Bdeb12u5?arch=amd64&distro=debian-12&upstream=curl-src"), "{f}");
+            assert!(text.contains("musl"), "{f}");
+            assert_eq!(out, render(&r, f, &opts(false)), "{f} is deterministic");
+        }
+        let cdx: serde_json::Value =
+            serde_json::from_str(&render(&r, Format::CycloneDx, &opts(false))).unwrap();
+        assert_eq!(cdx["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
+        assert!(cdx["serialNumber"]
+            .as_str()
+            .unwrap()
+            .starts_with("urn:uuid:"));
+    }
+
+    #[test]
+    fn formats_parse() {
+        for (s, f) in [
+            ("table", Format::Table),
+            ("json", Format::Json),
+            ("cyclonedx", Format::CycloneDx),
+            ("spdx-json", Format::Spdx),
+        ] {
+            assert_eq!(s.parse::<Format>().unwrap(), f);
+        }
+        assert!("yaml".parse::<Format>().is_err());
+    }
+}

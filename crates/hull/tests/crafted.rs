@@ -646,3 +646,32 @@ fn corrupted_rpm_database_is_a_warning_naming_layer_and_path() {
     assert_eq!(w["layer"], diff.as_str());
     assert!(w["message"].as_str().unwrap().contains("rpm-ndb"), "{w}");
 }
+
+#[test]
+fn oci_layout_blob_symlinks_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("oci");
+    std::fs::create_dir_all(&layout).unwrap();
+    let m = oci_manifest(
+        &layout,
+        &[layer(&[E::File("etc/os-release", OS_RELEASE)])],
+        "amd64",
+    );
+    oci_layout(&layout, vec![m]);
+    // Replace the layer blob (the largest file) with a symlink to an endless device.
+    let blobs = layout.join("blobs/sha256");
+    let biggest = std::fs::read_dir(&blobs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max_by_key(|p| p.metadata().unwrap().len())
+        .unwrap();
+    std::fs::remove_file(&biggest).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &biggest).unwrap();
+    let o = run(&["scan", "--no-cache", "-f", "json", layout.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("not a regular file"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
