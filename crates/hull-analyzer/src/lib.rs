@@ -51,6 +51,14 @@ pub struct OsCandidate {
     pub release: OsRelease,
 }
 
+/// Licences a file states for a package that another file lists (Debian keeps them in
+/// `/usr/share/doc/<package>/copyright`, not in dpkg's database).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageLicenses {
+    pub package: String,
+    pub licenses: Vec<String>,
+}
+
 /// What one analyzer found in one file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Output {
@@ -58,6 +66,8 @@ pub struct Output {
     pub packages: Vec<Package>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os: Option<OsCandidate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<PackageLicenses>,
 }
 
 /// Why a file could not be analyzed. Carries no path: the caller knows the path and layer and

@@ -6,6 +6,7 @@ use crate::{os, pkgdb, Analyzer};
 pub static ANALYZERS: &[&dyn Analyzer] = &[
     &pkgdb::apk::Apk,
     &pkgdb::dpkg::Dpkg,
+    &pkgdb::dpkg_copyright::DpkgCopyright,
     &os::release::OsReleaseFile,
     &pkgdb::rpm::RpmBerkeley,
     &pkgdb::rpm::RpmManifest,

@@ -65,7 +65,13 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             c["licenses"] = Value::Array(
                 p.licenses
                     .iter()
-                    .map(|l| json!({"license": {"name": l}}))
+                    .map(|l| {
+                        if hull_types::is_known_spdx_id(l) {
+                            json!({"license": {"id": l}})
+                        } else {
+                            json!({"license": {"name": l}})
+                        }
+                    })
                     .collect(),
             );
         }

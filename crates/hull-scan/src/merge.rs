@@ -114,6 +114,21 @@ pub(crate) fn inventory(
             }
         }
     }
+    // Debian states licences beside the package, not in dpkg's database.
+    let declared: BTreeMap<&str, &Vec<String>> = merged
+        .values()
+        .flat_map(|m| m.record.outputs.iter().filter_map(|o| o.output.as_ref()))
+        .flat_map(|o| o.licenses.iter())
+        .map(|l| (l.package.as_str(), &l.licenses))
+        .collect();
+    for p in packages
+        .iter_mut()
+        .filter(|p| p.kind == PackageKind::Deb && p.licenses.is_empty())
+    {
+        if let Some(l) = declared.get(p.name.as_str()) {
+            p.licenses = (*l).clone();
+        }
+    }
     packages.sort();
     packages.dedup();
     let mut os = os.map(|c| c.release);
@@ -179,7 +194,10 @@ mod tests {
             path: "/var/lib/dpkg/status".into(),
             outputs: vec![crate::Finding {
                 analyzer: "dpkg".into(),
-                output: Some(hull_analyzer::Output { packages, os: None }),
+                output: Some(hull_analyzer::Output {
+                    packages,
+                    ..Default::default()
+                }),
                 error: None,
             }],
         });

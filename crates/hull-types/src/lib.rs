@@ -5,11 +5,13 @@
 //! byte-identical output for the same input.
 
 mod digest;
+mod license;
 mod os;
 mod package;
 mod purl;
 
 pub use digest::{Digest, DigestError};
+pub use license::{is_known_spdx_id, spdx_from_debian};
 pub use os::{OsFamily, OsRelease};
 pub use package::{Location, Package, PackageKind, SourcePackage};
 pub use purl::{purl_encode, Purl};

@@ -140,6 +140,28 @@ fn layers_whiteouts_and_summary() {
     assert_eq!(layer_of("bash"), layers[0]["diff_id"]);
     assert_eq!(layer_of("ca-certificates"), layers[1]["diff_id"]);
     assert_eq!(layer_of("libexpat1"), layers[1]["diff_id"]);
+    // Licences come from /usr/share/doc/<package>/copyright; zlib1g's was deleted in layer 3.
+    let licenses_of = |name: &str| {
+        v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["licenses"]
+            .clone()
+    };
+    assert!(licenses_of("bash")
+        .as_array()
+        .unwrap()
+        .contains(&"GPL-3.0-or-later".into()));
+    assert!(licenses_of("zlib1g").is_null());
+    let with = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p.get("licenses").is_some())
+        .count();
+    assert!(with >= 80, "{with} packages with licences");
     assert_eq!(v["image"]["user"], "1000");
     assert_eq!(v["image"]["entrypoint"][0], "/app/run.sh");
     assert_eq!(v["image"]["exposed_ports"][0], "8080/tcp");

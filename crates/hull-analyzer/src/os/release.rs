@@ -47,8 +47,8 @@ impl Analyzer for OsReleaseFile {
             _ => parse_redhat_release(first_line(text)),
         };
         Ok(Output {
-            packages: vec![],
             os: release.map(|release| OsCandidate { rank, release }),
+            ..Output::default()
         })
     }
 }

@@ -43,7 +43,10 @@ impl Analyzer for Apk {
                 epoch: None,
             })
             .collect();
-        Ok(Output { packages, os: None })
+        Ok(Output {
+            packages,
+            ..Output::default()
+        })
     }
 }
 

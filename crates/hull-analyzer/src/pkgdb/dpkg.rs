@@ -37,7 +37,10 @@ impl Analyzer for Dpkg {
             .filter(|r| r.is_installed(db))
             .map(|r| r.into_package(file.path))
             .collect();
-        Ok(Output { packages, os: None })
+        Ok(Output {
+            packages,
+            ..Output::default()
+        })
     }
 }
 

@@ -53,7 +53,7 @@ macro_rules! blob_analyzer {
                 let headers = $parse(file.bytes)?;
                 Ok(Output {
                     packages: headers_to_packages(headers, file.path),
-                    os: None,
+                    ..Output::default()
                 })
             }
         }
@@ -77,7 +77,7 @@ impl Analyzer for RpmManifest {
     fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
         Ok(Output {
             packages: headers_to_packages(manifest::parse(file.bytes)?, file.path),
-            os: None,
+            ..Output::default()
         })
     }
 }
