@@ -213,18 +213,22 @@ fn apk_origin_and_license_match_trivy() {
     }
 }
 
+/// The rpm parser for a fixture, chosen by its file name as the analyzers choose by path.
+fn rpm_parse(name: &str, bytes: &[u8]) -> Result<Vec<rpm::RpmHeader>, hull_analyzer::AnalyzeError> {
+    if name.ends_with("rpmdb.sqlite") {
+        rpm::sqlite::parse(bytes)
+    } else if name.ends_with("Packages.db") {
+        rpm::ndb::parse(bytes)
+    } else if name.ends_with("container-manifest-2") {
+        rpm::manifest::parse(bytes)
+    } else {
+        rpm::bdb::parse(bytes)
+    }
+}
+
 fn rpm_headers(f: &Path) -> Vec<rpm::RpmHeader> {
     let name = f.file_name().unwrap().to_string_lossy().to_string();
-    let bytes = std::fs::read(f).unwrap();
-    if name.ends_with("rpmdb.sqlite") {
-        rpm::sqlite::parse(&bytes).unwrap()
-    } else if name.ends_with("Packages.db") {
-        rpm::ndb::parse(&bytes).unwrap()
-    } else if name.ends_with("container-manifest-2") {
-        rpm::manifest::parse(&bytes).unwrap()
-    } else {
-        rpm::bdb::parse(&bytes).unwrap()
-    }
+    rpm_parse(&name, &std::fs::read(f).unwrap()).unwrap()
 }
 
 #[test]
@@ -282,15 +286,7 @@ fn rpm_corrupted_pages_give_errors_not_panics() {
         for i in (0..orig.len()).step_by(step) {
             let mut b = orig.clone();
             b[i] ^= 0xa5;
-            let _ = if name.ends_with("rpmdb.sqlite") {
-                rpm::sqlite::parse(&b)
-            } else if name.ends_with("Packages.db") {
-                rpm::ndb::parse(&b)
-            } else if name.ends_with("container-manifest-2") {
-                rpm::manifest::parse(&b)
-            } else {
-                rpm::bdb::parse(&b)
-            };
+            let _ = rpm_parse(&name, &b);
             // Truncations too.
             let _ = rpm::bdb::parse(&orig[..i]);
             let _ = rpm::ndb::parse(&orig[..i]);

@@ -327,24 +327,16 @@ pub fn walk_layer<R: Read + Send>(
         })?
     };
 
-    if let Some(exp) = expected_blob {
-        if *exp != blob {
-            return Err(ImageError::DigestMismatch {
-                what: format!("layer {label} blob"),
-                expected: exp.clone(),
-                actual: blob,
-            });
-        }
-    }
-    if let Some(exp) = expected_diff_id {
-        if *exp != diff_id {
-            return Err(ImageError::DigestMismatch {
-                what: format!("layer {label} diff_id"),
-                expected: exp.clone(),
-                actual: diff_id,
-            });
-        }
-    }
+    let check = |which: &str, expected: Option<&Digest>, actual: &Digest| match expected {
+        Some(exp) if exp != actual => Err(ImageError::DigestMismatch {
+            what: format!("layer {label} {which}"),
+            expected: exp.clone(),
+            actual: actual.clone(),
+        }),
+        _ => Ok(()),
+    };
+    check("blob", expected_blob, &blob)?;
+    check("diff_id", expected_diff_id, &diff_id)?;
     Ok(LayerDigests {
         blob,
         diff_id,

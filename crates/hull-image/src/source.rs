@@ -188,11 +188,23 @@ fn read_file_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ImageError> {
 /// Opens a target: a path (archive, layout, root filesystem) or an image reference.
 pub fn open(target: &str, opts: &OpenOptions) -> Result<Image, ImageError> {
     let path = Path::new(target);
+    let platform = opts.platform.clone().unwrap_or_else(Platform::host);
     let kind = match opts.kind {
         Some(k) => k,
-        None => detect(path, target)?,
+        None if path.is_dir() => {
+            if path.join("oci-layout").is_file() && path.join("index.json").is_file() {
+                SourceKind::OciLayout
+            } else {
+                SourceKind::Rootfs
+            }
+        }
+        // Both archive kinds are tars; the members decide which (below).
+        None if path.is_file() => SourceKind::DockerArchive,
+        None if Reference::parse(target).is_ok() && !target.starts_with(['.', '/']) => {
+            SourceKind::Registry
+        }
+        None => return Err(ImageError::UnknownTarget(target.to_string())),
     };
-    let platform = opts.platform.clone().unwrap_or_else(Platform::host);
     match kind {
         SourceKind::Rootfs => {
             if !path.is_dir() {
@@ -213,6 +225,7 @@ pub fn open(target: &str, opts: &OpenOptions) -> Result<Image, ImageError> {
         SourceKind::OciLayout => open_oci(target, Store::Dir(path.to_path_buf()), &platform, kind),
         SourceKind::DockerArchive | SourceKind::OciArchive => {
             let index = Arc::new(TarIndex::open(path)?);
+            // Docker 25+ archives hold both: `manifest.json` is what `docker load` reads.
             if kind == SourceKind::DockerArchive && index.contains("manifest.json") {
                 open_docker_archive(target, index)
             } else if index.contains("index.json") {
@@ -220,39 +233,12 @@ pub fn open(target: &str, opts: &OpenOptions) -> Result<Image, ImageError> {
             } else {
                 Err(ImageError::malformed(
                     target,
-                    "archive has neither manifest.json nor index.json",
+                    "a tar without manifest.json or index.json is not an image archive",
                 ))
             }
         }
         SourceKind::Registry => open_registry(target, opts, &platform),
     }
-}
-
-fn detect(path: &Path, target: &str) -> Result<SourceKind, ImageError> {
-    if path.is_dir() {
-        if path.join("oci-layout").is_file() && path.join("index.json").is_file() {
-            return Ok(SourceKind::OciLayout);
-        }
-        return Ok(SourceKind::Rootfs);
-    }
-    if path.is_file() {
-        // Both archive kinds are tars; which one is decided by the members (open()).
-        let index = TarIndex::open(path)?;
-        if index.contains("manifest.json") {
-            return Ok(SourceKind::DockerArchive);
-        }
-        if index.contains("index.json") {
-            return Ok(SourceKind::OciArchive);
-        }
-        return Err(ImageError::malformed(
-            target,
-            "a tar without manifest.json or index.json is not an image archive",
-        ));
-    }
-    if Reference::parse(target).is_ok() && !target.starts_with('.') && !target.starts_with('/') {
-        return Ok(SourceKind::Registry);
-    }
-    Err(ImageError::UnknownTarget(target.to_string()))
 }
 
 fn member_digest(member: &str) -> Option<Digest> {

@@ -85,15 +85,7 @@ pub(crate) fn scan_dir(root: &Path, limits: &Limits) -> Result<LayerResult, Scan
                 }),
                 Ok(_) => {
                     let rec = analyze_file(&path, &bytes);
-                    for o in &rec.outputs {
-                        if let Some(e) = &o.error {
-                            warnings.push(Warning {
-                                layer: None,
-                                path: path.clone(),
-                                message: format!("{}: {e}", o.analyzer),
-                            });
-                        }
-                    }
+                    warnings.extend(rec.warnings(&None));
                     files.insert(path, rec);
                 }
             }

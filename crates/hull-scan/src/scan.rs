@@ -52,6 +52,22 @@ pub struct FileRecord {
     pub outputs: Vec<Finding>,
 }
 
+impl FileRecord {
+    /// The analyzers' errors on this file, as warnings naming the layer and path.
+    pub(crate) fn warnings<'a>(
+        &'a self,
+        layer: &'a Option<Digest>,
+    ) -> impl Iterator<Item = Warning> + 'a {
+        self.outputs.iter().filter_map(move |o| {
+            o.error.as_ref().map(|e| Warning {
+                layer: layer.clone(),
+                path: self.path.clone(),
+                message: format!("{}: {e}", o.analyzer),
+            })
+        })
+    }
+}
+
 /// A problem with one file that did not stop the scan.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Warning {
@@ -258,17 +274,7 @@ fn scan_layer(
             message,
         })
         .collect();
-    for f in v.files.values() {
-        for o in &f.outputs {
-            if let Some(e) = &o.error {
-                warnings.push(Warning {
-                    layer: layer_id.clone(),
-                    path: f.path.clone(),
-                    message: format!("{}: {e}", o.analyzer),
-                });
-            }
-        }
-    }
+    warnings.extend(v.files.values().flat_map(|f| f.warnings(&layer_id)));
     let result = LayerResult {
         diff_id: layer_id,
         files: v.files.into_values().collect(),

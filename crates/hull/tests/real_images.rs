@@ -13,23 +13,7 @@ use std::path::PathBuf;
 use common::*;
 
 fn images() -> Option<PathBuf> {
-    let dir = std::env::var_os("HULL_TEST_IMAGES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("testdata/images/out"));
-    if dir.join("debian-test.done").exists() {
-        return Some(dir);
-    }
-    if std::env::var_os("HULL_SKIP_IMAGE_TESTS").is_some() {
-        eprintln!(
-            "skipping: no test images in {} (HULL_SKIP_IMAGE_TESTS set)",
-            dir.display()
-        );
-        return None;
-    }
-    panic!(
-        "no test images in {}: run `sudo scripts/build-test-images.sh` (or set HULL_SKIP_IMAGE_TESTS=1)",
-        dir.display()
-    );
+    test_images(&[])
 }
 
 type Row = (String, String, String, String, String);

@@ -15,36 +15,13 @@ use std::time::{Duration, Instant};
 use common::*;
 
 fn prerequisites() -> Option<PathBuf> {
-    let dir = std::env::var_os("HULL_TEST_IMAGES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("testdata/images/out"));
-    let tools = [
+    test_images(&[
         "docker-registry",
         "skopeo",
         "htpasswd",
         "openssl",
         "python3",
-    ];
-    let missing: Vec<_> = tools
-        .iter()
-        .filter(|t| {
-            Command::new("sh")
-                .args(["-c", &format!("command -v {t}")])
-                .output()
-                .map_or(true, |o| !o.status.success())
-        })
-        .collect();
-    if missing.is_empty() && dir.join("debian-test.done").exists() {
-        return Some(dir);
-    }
-    if std::env::var_os("HULL_SKIP_IMAGE_TESTS").is_some() {
-        eprintln!("skipping registry tests: missing {missing:?} or images");
-        return None;
-    }
-    panic!(
-        "registry tests need {tools:?} (missing {missing:?}) and test images in {}",
-        dir.display()
-    );
+    ])
 }
 
 fn free_port() -> u16 {

@@ -244,3 +244,35 @@ pub fn assert_schema_valid(dir: &str, main: &str, doc: &serde_json::Value) {
         &errors[..errors.len().min(5)]
     );
 }
+
+/// The directory of real test images (`scripts/build-test-images.sh`), if they and the
+/// `tools` are there. Missing is a failure, unless `HULL_SKIP_IMAGE_TESTS` is set (CI never
+/// sets it), so these tests cannot pass by not running.
+pub fn test_images(tools: &[&str]) -> Option<PathBuf> {
+    let dir = std::env::var_os("HULL_TEST_IMAGES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("testdata/images/out"));
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| {
+            Command::new("sh")
+                .args(["-c", &format!("command -v {t}")])
+                .output()
+                .map_or(true, |o| !o.status.success())
+        })
+        .collect();
+    let built = dir.join("debian-test.done").exists();
+    if built && missing.is_empty() {
+        return Some(dir);
+    }
+    if std::env::var_os("HULL_SKIP_IMAGE_TESTS").is_some() {
+        eprintln!("skipping: images built: {built}, missing tools: {missing:?} (HULL_SKIP_IMAGE_TESTS set)");
+        return None;
+    }
+    panic!(
+        "need test images in {} (run `sudo scripts/build-test-images.sh`) and tools {tools:?} (missing {missing:?}); \
+         set HULL_SKIP_IMAGE_TESTS=1 to skip",
+        dir.display()
+    );
+}
