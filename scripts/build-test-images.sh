@@ -15,6 +15,11 @@
 # Needs root, debootstrap, umoci, skopeo and a Debian mirror (MIRROR, default deb.debian.org).
 set -euo pipefail
 
+# debootstrap, chroot and umoci unpack need root.
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo -E bash "$0" "$@"
+fi
+
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$here/testdata/images/out}
 shift || true

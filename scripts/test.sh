@@ -3,8 +3,7 @@
 # images, real images built from Debian packages, a real registry).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-$SUDO bash scripts/build-test-images.sh
+bash scripts/build-test-images.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then
