@@ -47,7 +47,12 @@ umoci unpack --image "$layout:$name" "$work/bundle"
 root="$work/bundle/rootfs"
 
 # Layer 1: a minimal Debian.
-debootstrap --variant=minbase "$suite" "$root" "$mirror"
+# One retry: a transient mirror or extraction failure should not fail a CI run.
+if ! debootstrap --variant=minbase "$suite" "$root" "$mirror"; then
+  echo "debootstrap failed; retrying once in a clean directory" >&2
+  find "$root" -mindepth 1 -delete
+  debootstrap --variant=minbase "$suite" "$root" "$mirror"
+fi
 umoci repack --history.created_by "debootstrap --variant=minbase $suite" --image "$layout:$name" "$work/bundle"
 
 # umoci diffs a bundle against the image it was unpacked from, so each layer is made in a
