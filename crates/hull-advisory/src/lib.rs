@@ -1,0 +1,12 @@
+//! OSV advisories and the advisory database.
+//!
+//! [`osv`] turns OSV JSON into validated [`Advisory`] values (raw serde structs at the edge,
+//! checked once); [`Database`] stores them in SQLite, keyed by ecosystem and package name.
+//! An import builds a new database file beside the old one and renames it into place, so a
+//! crash or a kill at any point leaves the previous database usable.
+
+pub mod osv;
+mod store;
+
+pub use osv::{Advisory, Affected, Event, Range, RangeKind};
+pub use store::{Database, DbError, ImportReport, Status};

@@ -1,0 +1,382 @@
+//! The advisory database: one SQLite file.
+//!
+//! `advisories(id, body)` holds each validated advisory as JSON; `packages(ecosystem, name,
+//! id)` indexes them by affected package; `meta` records the schema version, build time,
+//! sources and counts. [`Database::import`] writes a new file and renames it over the old one.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OpenFlags};
+
+use crate::osv::Advisory;
+
+/// Bump when the tables or the stored JSON change; older databases are refused.
+pub const SCHEMA_VERSION: u32 = 1;
+/// One OSV document larger than this is skipped as malformed.
+const MAX_DOC: u64 = 16 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("advisory database {path}: {reason}")]
+    Db { path: String, reason: String },
+    #[error("{path}: {reason}")]
+    Source { path: String, reason: String },
+    #[error("no advisory database at {0}: run `hull db import` first")]
+    Missing(String),
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub advisories: u64,
+    pub withdrawn: u64,
+    /// Malformed documents, skipped (never an aborted import), with the first few reasons.
+    pub skipped: u64,
+    pub skipped_examples: Vec<String>,
+}
+
+/// What `hull db status` shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub path: PathBuf,
+    pub schema_version: u32,
+    /// Seconds since the Unix epoch.
+    pub built_at: i64,
+    pub sources: Vec<String>,
+    pub advisories: u64,
+    pub skipped: u64,
+    /// Advisories per ecosystem, sorted by ecosystem.
+    pub ecosystems: Vec<(String, u64)>,
+}
+
+/// An open, read-only advisory database.
+pub struct Database {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn db_err(path: &Path, e: impl std::fmt::Display) -> DbError {
+    DbError::Db {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+impl Database {
+    /// Opens an existing database read-only.
+    pub fn open(path: &Path) -> Result<Self, DbError> {
+        if !path.is_file() {
+            return Err(DbError::Missing(path.display().to_string()));
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| db_err(path, e))?;
+        let db = Database {
+            conn,
+            path: path.to_path_buf(),
+        };
+        let v: u32 = db
+            .meta("schema_version")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if v != SCHEMA_VERSION {
+            return Err(db_err(
+                path,
+                format!("schema version {v}, this hull reads {SCHEMA_VERSION}: run `hull db import` again"),
+            ));
+        }
+        Ok(db)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, DbError> {
+        let r = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0));
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+            Err(e) => Err(db_err(&self.path, e)),
+        }
+    }
+
+    /// Every advisory naming this package in this ecosystem, withdrawn ones excluded.
+    pub fn affecting(&self, ecosystem: &str, name: &str) -> Result<Vec<Advisory>, DbError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT a.body FROM packages p JOIN advisories a ON a.id = p.id \
+                 WHERE p.ecosystem = ?1 AND p.name = ?2 ORDER BY a.id",
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+        let rows = stmt
+            .query_map(params![ecosystem, name], |r| r.get::<_, String>(0))
+            .map_err(|e| db_err(&self.path, e))?;
+        let mut out = Vec::new();
+        for body in rows {
+            let body = body.map_err(|e| db_err(&self.path, e))?;
+            let a: Advisory = serde_json::from_str(&body).map_err(|e| db_err(&self.path, e))?;
+            if !a.withdrawn {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
+    /// What is in the database.
+    pub fn status(&self) -> Result<Status, DbError> {
+        let n = |sql: &str| -> Result<u64, DbError> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|v| v as u64)
+                .map_err(|e| db_err(&self.path, e))
+        };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT ecosystem, COUNT(DISTINCT id) FROM packages GROUP BY ecosystem ORDER BY ecosystem")
+            .map_err(|e| db_err(&self.path, e))?;
+        let ecosystems = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(|e| db_err(&self.path, e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(Status {
+            path: self.path.clone(),
+            schema_version: SCHEMA_VERSION,
+            built_at: self
+                .meta("built_at")?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+            sources: self
+                .meta("sources")?
+                .and_then(|v| serde_json::from_str(&v).ok())
+                .unwrap_or_default(),
+            advisories: n("SELECT COUNT(*) FROM advisories")?,
+            skipped: self
+                .meta("skipped")?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+            ecosystems,
+        })
+    }
+
+    /// Builds a database at `path` from OSV sources (zip files as the OSV project publishes
+    /// them, directories of OSV JSON, single JSON files). The new file is written beside
+    /// `path` and renamed over it only when complete.
+    pub fn import(path: &Path, sources: &[PathBuf], now: i64) -> Result<ImportReport, DbError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| db_err(path, e))?;
+        }
+        let tmp = path.with_file_name(format!(
+            ".{}.import-{}",
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("advisories.db"),
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&tmp);
+        let result = build(&tmp, sources, now);
+        match result {
+            Ok(report) => {
+                std::fs::rename(&tmp, path).map_err(|e| db_err(path, e))?;
+                Ok(report)
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
+    }
+}
+
+fn build(tmp: &Path, sources: &[PathBuf], now: i64) -> Result<ImportReport, DbError> {
+    let mut conn = Connection::open(tmp).map_err(|e| db_err(tmp, e))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+         CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE advisories(id TEXT PRIMARY KEY, body TEXT NOT NULL);
+         CREATE TABLE packages(ecosystem TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL,
+                               UNIQUE(ecosystem, name, id));",
+    )
+    .map_err(|e| db_err(tmp, e))?;
+    let mut report = ImportReport::default();
+    let tx = conn.transaction().map_err(|e| db_err(tmp, e))?;
+    {
+        let mut put_adv = tx
+            .prepare("INSERT OR REPLACE INTO advisories(id, body) VALUES (?1, ?2)")
+            .map_err(|e| db_err(tmp, e))?;
+        let mut put_pkg = tx
+            .prepare("INSERT OR IGNORE INTO packages(ecosystem, name, id) VALUES (?1, ?2, ?3)")
+            .map_err(|e| db_err(tmp, e))?;
+        let mut add = |origin: &str, bytes: &[u8]| -> Result<(), DbError> {
+            match Advisory::from_json(bytes) {
+                Ok(a) => {
+                    let body = serde_json::to_string(&a).map_err(|e| db_err(tmp, e))?;
+                    put_adv
+                        .execute(params![a.id, body])
+                        .map_err(|e| db_err(tmp, e))?;
+                    for af in &a.affected {
+                        put_pkg
+                            .execute(params![af.ecosystem, af.name, a.id])
+                            .map_err(|e| db_err(tmp, e))?;
+                    }
+                    report.advisories += 1;
+                    report.withdrawn += u64::from(a.withdrawn);
+                }
+                Err(e) => {
+                    report.skipped += 1;
+                    if report.skipped_examples.len() < 5 {
+                        report.skipped_examples.push(format!("{origin}: {e}"));
+                    }
+                }
+            }
+            Ok(())
+        };
+        for src in sources {
+            read_source(src, &mut add)?;
+        }
+    }
+    let shown: Vec<String> = sources.iter().map(|s| s.display().to_string()).collect();
+    for (k, v) in [
+        ("schema_version", SCHEMA_VERSION.to_string()),
+        ("built_at", now.to_string()),
+        ("sources", serde_json::to_string(&shown).unwrap_or_default()),
+        ("skipped", report.skipped.to_string()),
+    ] {
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+            params![k, v],
+        )
+        .map_err(|e| db_err(tmp, e))?;
+    }
+    tx.execute_batch("CREATE INDEX packages_by_name ON packages(ecosystem, name);")
+        .map_err(|e| db_err(tmp, e))?;
+    tx.commit().map_err(|e| db_err(tmp, e))?;
+    conn.close().map_err(|(_, e)| db_err(tmp, e))?;
+    Ok(report)
+}
+
+/// Feeds every OSV document of a source to `add`.
+fn read_source(
+    src: &Path,
+    add: &mut dyn FnMut(&str, &[u8]) -> Result<(), DbError>,
+) -> Result<(), DbError> {
+    let shown = src.display().to_string();
+    let serr = |reason: String| DbError::Source {
+        path: shown.clone(),
+        reason,
+    };
+    let meta = std::fs::metadata(src).map_err(|e| serr(e.to_string()))?;
+    if meta.is_dir() {
+        let mut files = Vec::new();
+        let mut stack = vec![src.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d)
+                .map_err(|e| serr(e.to_string()))?
+                .flatten()
+            {
+                let p = e.path();
+                match e.file_type() {
+                    Ok(t) if t.is_dir() => stack.push(p),
+                    Ok(t) if t.is_file() && p.extension().is_some_and(|x| x == "json") => {
+                        files.push(p)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        files.sort();
+        for f in files {
+            let bytes = read_bounded(std::fs::File::open(&f).map_err(|e| serr(e.to_string()))?)
+                .map_err(|e| serr(format!("{}: {e}", f.display())))?;
+            add(&f.display().to_string(), &bytes)?;
+        }
+        return Ok(());
+    }
+    let mut head = [0u8; 4];
+    let n = std::fs::File::open(src)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| serr(e.to_string()))?;
+    if head[..n].starts_with(b"PK\x03\x04") {
+        let f = std::fs::File::open(src).map_err(|e| serr(e.to_string()))?;
+        let mut zip = zip::ZipArchive::new(f).map_err(|e| serr(format!("zip: {e}")))?;
+        for i in 0..zip.len() {
+            let entry = zip
+                .by_index(i)
+                .map_err(|e| serr(format!("zip entry {i}: {e}")))?;
+            let name = entry.name().to_string();
+            if !entry.is_file() || !name.ends_with(".json") {
+                continue;
+            }
+            match read_bounded(entry) {
+                Ok(bytes) => add(&format!("{shown}:{name}"), &bytes)?,
+                Err(e) => add(
+                    &format!("{shown}:{name}"),
+                    format!("unreadable: {e}").as_bytes(),
+                )?,
+            }
+        }
+        return Ok(());
+    }
+    let bytes = read_bounded(std::fs::File::open(src).map_err(|e| serr(e.to_string()))?)
+        .map_err(|e| serr(e.to_string()))?;
+    add(&shown, &bytes)
+}
+
+fn read_bounded(r: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    r.take(MAX_DOC + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_DOC {
+        return Err(std::io::Error::other(format!(
+            "larger than {MAX_DOC} bytes"
+        )));
+    }
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ADV: &str = r#"{"id":"DEBCL-CVE-2024-0727-openssl","modified":"2024-03-03T09:47:43Z","aliases":["CVE-2024-0727"],
+        "affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.13-1~deb12u1"}]}]}]}"#;
+
+    #[test]
+    fn import_query_status_and_atomic_replace() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("osv");
+        std::fs::create_dir_all(src.join("sub")).unwrap();
+        std::fs::write(src.join("sub/a.json"), ADV).unwrap();
+        std::fs::write(src.join("bad.json"), "{not json").unwrap();
+        std::fs::write(src.join("w.json"), r#"{"id":"W-1","withdrawn":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"}}]}"#).unwrap();
+        let db = dir.path().join("db/advisories.db");
+        let r = Database::import(&db, std::slice::from_ref(&src), 1_700_000_000).unwrap();
+        assert_eq!((r.advisories, r.withdrawn, r.skipped), (2, 1, 1));
+        let d = Database::open(&db).unwrap();
+        let found = d.affecting("Debian:12", "openssl").unwrap();
+        assert_eq!(found.len(), 1, "withdrawn advisories are excluded");
+        assert_eq!(found[0].id, "DEBCL-CVE-2024-0727-openssl");
+        let s = d.status().unwrap();
+        assert_eq!((s.advisories, s.skipped, s.built_at), (2, 1, 1_700_000_000));
+        assert_eq!(s.ecosystems, vec![("Debian:12".to_string(), 2)]);
+        drop(d);
+        // A failing import leaves the old database in place.
+        let missing = dir.path().join("nope");
+        assert!(Database::import(&db, &[missing], 1).is_err());
+        assert_eq!(Database::open(&db).unwrap().status().unwrap().advisories, 2);
+        assert!(!std::fs::read_dir(dir.path().join("db")).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("import")));
+    }
+
+    #[test]
+    fn missing_database_says_what_to_do() {
+        let e = Database::open(Path::new("/nonexistent/advisories.db"))
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("hull db import"));
+    }
+}
