@@ -257,11 +257,11 @@ fn build(tmp: &Path, sources: &[PathBuf], now: i64) -> Result<ImportReport, DbEr
     Ok(report)
 }
 
+/// Receives each OSV document of a source: where it came from, and its bytes.
+type Sink<'a> = dyn FnMut(&str, &[u8]) -> Result<(), DbError> + 'a;
+
 /// Feeds every OSV document of a source to `add`.
-fn read_source(
-    src: &Path,
-    add: &mut dyn FnMut(&str, &[u8]) -> Result<(), DbError>,
-) -> Result<(), DbError> {
+fn read_source(src: &Path, add: &mut Sink<'_>) -> Result<(), DbError> {
     let shown = src.display().to_string();
     let serr = |reason: String| DbError::Source {
         path: shown.clone(),

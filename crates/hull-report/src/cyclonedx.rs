@@ -32,6 +32,8 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         os_ref = Some(r);
     }
     let mut pkg_refs = Vec::new();
+    // bom-ref of each package, to point vulnerabilities at.
+    let mut ref_of: BTreeMap<(String, String), String> = BTreeMap::new();
     for (p, purl) in with_purls(report) {
         // bom-refs must be unique; two identical purls (same package in two databases) get
         // a suffix.
@@ -75,6 +77,9 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
                     .collect(),
             );
         }
+        ref_of
+            .entry((p.name.clone(), p.version.clone()))
+            .or_insert_with(|| bom_ref.clone());
         pkg_refs.push(Value::String(bom_ref));
         components.push(c);
     }
@@ -90,6 +95,37 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     if let Some(id) = &img.image_id {
         subject["version"] = Value::String(id.to_string());
     }
+    let vulnerabilities: Vec<Value> = report
+        .vulnerabilities
+        .iter()
+        .map(|v| {
+            // CycloneDX's severity words; distro urgencies map onto them where they can.
+            let severity = match v.severity.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                Some("critical") => "critical",
+                Some("high") | Some("important") => "high",
+                Some("medium") | Some("moderate") => "medium",
+                Some("low") => "low",
+                Some("unimportant") | Some("negligible") => "info",
+                _ => "unknown",
+            };
+            let mut x = json!({
+                "id": v.id,
+                "ratings": [{"severity": severity}],
+                "affects": ref_of.get(&(v.package.clone(), v.version.clone())).map(|r| vec![json!({"ref": r})]).unwrap_or_default(),
+                "properties": [{"name": "hull:match:reason", "value": v.reason}],
+            });
+            if !v.aliases.is_empty() {
+                x["references"] = Value::Array(v.aliases.iter().map(|a| json!({"id": a, "source": {"name": "OSV"}})).collect());
+            }
+            if let Some(f) = &v.fixed {
+                x["recommendation"] = Value::String(format!("Upgrade {} to {f} or later", v.package));
+            }
+            if let Some(s) = &v.summary {
+                x["description"] = Value::String(s.clone());
+            }
+            x
+        })
+        .collect();
     let doc = json!({
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
         "bomFormat": "CycloneDX",
@@ -104,6 +140,10 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         "components": components,
         "dependencies": [{"ref": subject_ref, "dependsOn": subject_deps}],
     });
+    let mut doc = doc;
+    if !vulnerabilities.is_empty() {
+        doc["vulnerabilities"] = Value::Array(vulnerabilities);
+    }
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s

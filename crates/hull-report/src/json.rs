@@ -27,6 +27,14 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         "packages": packages,
         "warnings": report.warnings,
     });
+    let mut doc = doc;
+    if !report.vulnerabilities.is_empty() {
+        doc["vulnerabilities"] =
+            serde_json::to_value(&report.vulnerabilities).unwrap_or(Value::Null);
+    }
+    if !report.not_matched.is_empty() {
+        doc["not_matched"] = serde_json::to_value(&report.not_matched).unwrap_or(Value::Null);
+    }
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s

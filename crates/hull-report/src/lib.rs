@@ -72,7 +72,8 @@ pub fn render(report: &ScanReport, format: Format, opts: &RenderOptions) -> Stri
     }
 }
 
-pub(crate) fn rfc3339(secs: i64) -> String {
+/// Seconds since the epoch as an RFC 3339 UTC timestamp.
+pub fn rfc3339(secs: i64) -> String {
     let t =
         time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     t.format(&time::format_description::well_known::Rfc3339)
@@ -179,6 +180,19 @@ mod tests {
                 path: "/x".into(),
                 message: "odd".into(),
             }],
+            vulnerabilities: vec![hull_types::Vulnerability {
+                package: "curl".into(),
+                kind: PackageKind::Deb,
+                version: "7.88.1-10+deb12u5".into(),
+                id: "CVE-2024-2398".into(),
+                aliases: vec!["DEBCL-CVE-2024-2398-curl".into()],
+                advisories: vec!["DEBCL-CVE-2024-2398-curl".into()],
+                fixed: Some("7.88.1-10+deb12u6".into()),
+                severity: Some("medium".into()),
+                summary: Some("Fixed in Debian changelog entry 7.88.1-10+deb12u6".into()),
+                reason: "Debian:12 curl 7.88.1-10+deb12u5 < fixed 7.88.1-10+deb12u6".into(),
+            }],
+            not_matched: vec![],
         }
     }
 
@@ -200,6 +214,9 @@ mod tests {
         assert!(plain.contains("user          (root: no USER set)"));
         assert!(plain.contains("3.0 MiB"));
         assert!(plain.contains("warnings (1)"));
+        assert!(plain.contains("vulnerabilities (1)"));
+        assert!(plain.contains("CVE-2024-2398"));
+        assert!(plain.find("vulnerabilities (1)").unwrap() < plain.find("deb packages").unwrap());
         assert!(render(&report(), Format::Table, &opts(true)).contains("\x1b[1m"));
     }
 

@@ -92,6 +92,53 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             );
         }
     }
+    if !report.vulnerabilities.is_empty() {
+        let (red, yellow) = if opts.color {
+            ("\x1b[31m", "\x1b[33m")
+        } else {
+            ("", "")
+        };
+        let _ = writeln!(
+            out,
+            "\n{bold}vulnerabilities ({}){reset}",
+            report.vulnerabilities.len()
+        );
+        let w_id = report
+            .vulnerabilities
+            .iter()
+            .map(|v| v.id.len())
+            .max()
+            .unwrap_or(2)
+            .clamp(2, 40);
+        let w_pkg = report
+            .vulnerabilities
+            .iter()
+            .map(|v| v.package.len())
+            .max()
+            .unwrap_or(7)
+            .clamp(7, 30);
+        let _ = writeln!(
+            out,
+            "  {dim}{:<w_id$}  {:<w_pkg$}  {:<24}  {:<24}  SEVERITY{reset}",
+            "ID", "PACKAGE", "INSTALLED", "FIXED"
+        );
+        for v in &report.vulnerabilities {
+            let sev = v.severity.as_deref().unwrap_or("unknown");
+            let colour = match sev {
+                "critical" | "high" => red,
+                "medium" => yellow,
+                _ => "",
+            };
+            let _ = writeln!(
+                out,
+                "  {:<w_id$}  {:<w_pkg$}  {:<24}  {:<24}  {colour}{sev}{reset}",
+                v.id,
+                truncate(&v.package, w_pkg),
+                truncate(&v.version, 24),
+                v.fixed.as_deref().unwrap_or("(no fix)"),
+            );
+        }
+    }
     for kind in [PackageKind::Deb, PackageKind::Apk, PackageKind::Rpm] {
         let pkgs: Vec<_> = report.packages.iter().filter(|p| p.kind == kind).collect();
         if pkgs.is_empty() {
@@ -140,6 +187,23 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     }
     if report.packages.is_empty() {
         let _ = writeln!(out, "\nno OS packages found");
+    }
+    if !report.not_matched.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{bold}not checked for vulnerabilities ({}){reset}",
+            report.not_matched.len()
+        );
+        for n in report.not_matched.iter().take(10) {
+            let _ = writeln!(out, "  {} {}: {}", n.package, n.version, n.reason);
+        }
+        if report.not_matched.len() > 10 {
+            let _ = writeln!(
+                out,
+                "  … {} more (see the JSON report)",
+                report.not_matched.len() - 10
+            );
+        }
     }
     if !report.warnings.is_empty() {
         let _ = writeln!(out, "\n{bold}warnings ({}){reset}", report.warnings.len());

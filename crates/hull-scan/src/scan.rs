@@ -7,7 +7,7 @@ use hull_image::{
     walk_layer, Compression, Entry, EntryKind, Image, ImageError, LayerRef, Limits, SourceKind,
     Visit,
 };
-use hull_types::{Digest, OsRelease, Package};
+use hull_types::{Digest, NotMatched, OsRelease, Package, Vulnerability};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -143,6 +143,12 @@ pub struct ScanReport {
     pub image: ImageSummary,
     pub packages: Vec<Package>,
     pub warnings: Vec<Warning>,
+    /// Known vulnerabilities of the packages (filled by matching, when it runs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vulnerabilities: Vec<Vulnerability>,
+    /// Packages that could not be checked, with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_matched: Vec<NotMatched>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -393,5 +399,7 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
         },
         packages,
         warnings,
+        vulnerabilities: vec![],
+        not_matched: vec![],
     })
 }

@@ -36,6 +36,43 @@ enum Command {
     Scan(ScanArgs),
     /// Write the software bill of materials of an image (CycloneDX by default).
     Sbom(ScanArgs),
+    /// Manage the advisory database.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Build the advisory database from OSV data: `all.zip` files as the OSV project
+    /// publishes them, directories of OSV JSON, single JSON files. Replaces the database
+    /// atomically.
+    Import {
+        #[arg(required = true)]
+        sources: Vec<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Show what the advisory database holds.
+    Status {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// The advisory database (default: `advisories.db` in the user cache directory's `hull/`).
+    #[arg(long, env = "HULL_DB")]
+    db: Option<PathBuf>,
+}
+
+impl DbArgs {
+    fn path(&self) -> Result<PathBuf, Failure> {
+        self.db
+            .clone()
+            .or_else(|| dirs::cache_dir().map(|d| d.join("hull/advisories.db")))
+            .ok_or_else(|| usage(anyhow::anyhow!("no user cache directory; pass --db")))
+    }
 }
 
 #[derive(Args)]
@@ -78,6 +115,15 @@ struct ScanArgs {
     /// Talk plain HTTP to the registry (loopback registries always use it).
     #[arg(long)]
     plain_http: bool,
+    /// Scanners to run, comma-separated: `vuln` (known vulnerabilities; needs the advisory
+    /// database), or `none` for the inventory alone. Default: `vuln` when a database exists.
+    #[arg(long, value_delimiter = ',')]
+    scanners: Option<Vec<String>>,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Warn when the advisory database is older than this many days.
+    #[arg(long, default_value_t = 7)]
+    db_max_age_days: u64,
 }
 
 /// An error with the exit code it deserves.
@@ -105,6 +151,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(a) => run(a, Format::Table, true),
         Command::Sbom(a) => run(a, Format::CycloneDx, false),
+        Command::Db(c) => db(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -182,19 +229,52 @@ fn run(a: ScanArgs, default: Format, table_on_tty: bool) -> Result<(), Failure> 
         limits: Default::default(),
         progress: Some(Arc::new(progress)),
     };
-    let report = hull_scan::scan_image(&image, &opts).map_err(|e| match e {
+    // Decide before the (long) scan whether vulnerabilities can be checked.
+    let explicit = a.scanners.is_some();
+    let scanners = a.scanners.clone().unwrap_or_else(|| vec!["vuln".into()]);
+    for s in &scanners {
+        if !matches!(s.as_str(), "vuln" | "none") {
+            return Err(usage(anyhow::anyhow!("unknown scanner {s:?} (vuln, none)")));
+        }
+    }
+    let db_path = a.db.path()?;
+    let advisories = if scanners.iter().any(|s| s == "vuln") {
+        match hull_advisory::Database::open(&db_path) {
+            Ok(db) => Some(db),
+            Err(e) if explicit => return Err(usage(e)),
+            Err(e) => {
+                if !a.quiet {
+                    eprintln!("hull: warning: {e}; vulnerabilities not checked");
+                }
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let now = now();
+    if let Some(db) = &advisories {
+        if let Ok(s) = db.status() {
+            let age_days = (now - s.built_at).max(0) as u64 / 86_400;
+            if age_days > a.db_max_age_days && !a.quiet {
+                eprintln!(
+                    "hull: warning: the advisory database is {age_days} days old (built {}); run `hull db import` with fresh OSV data",
+                    hull_report_time(s.built_at)
+                );
+            }
+        }
+    }
+
+    let mut report = hull_scan::scan_image(&image, &opts).map_err(|e| match e {
         ScanError::Cache(_) => usage(e),
         e => input(e),
     })?;
-
-    let now = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64)
-        });
+    if let Some(db) = &advisories {
+        let m = hull_match::match_packages(db, report.image.os.as_ref(), &report.packages)
+            .map_err(input)?;
+        report.vulnerabilities = m.vulnerabilities;
+        report.not_matched = m.not_matched;
+    }
     let rendered = hull_report::render(
         &report,
         format,
@@ -206,6 +286,67 @@ fn run(a: ScanArgs, default: Format, table_on_tty: bool) -> Result<(), Failure> 
     );
     write_out(a.output.as_ref(), &rendered).map_err(usage)?;
     Ok(())
+}
+
+/// Seconds since the epoch; `SOURCE_DATE_EPOCH` pins it for reproducible output.
+fn now() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        })
+}
+
+fn hull_report_time(secs: i64) -> String {
+    hull_report::rfc3339(secs)
+}
+
+fn db(c: DbCommand) -> Result<(), Failure> {
+    match c {
+        DbCommand::Import { sources, db } => {
+            let path = db.path()?;
+            let start = std::time::Instant::now();
+            let r = hull_advisory::Database::import(&path, &sources, now()).map_err(input)?;
+            eprintln!(
+                "imported {} advisories ({} withdrawn, {} malformed skipped) into {} in {:.1} s",
+                r.advisories,
+                r.withdrawn,
+                r.skipped,
+                path.display(),
+                start.elapsed().as_secs_f64()
+            );
+            for e in &r.skipped_examples {
+                eprintln!("  skipped {e}");
+            }
+            Ok(())
+        }
+        DbCommand::Status { db } => {
+            let path = db.path()?;
+            let s = hull_advisory::Database::open(&path)
+                .map_err(input)?
+                .status()
+                .map_err(input)?;
+            let mut out = format!(
+                "database       {}\nschema version {}\nbuilt          {}\nadvisories     {}\nskipped        {} malformed\nsources:\n",
+                s.path.display(),
+                s.schema_version,
+                hull_report_time(s.built_at),
+                s.advisories,
+                s.skipped
+            );
+            for src in &s.sources {
+                out.push_str(&format!("  {src}\n"));
+            }
+            out.push_str("ecosystems:\n");
+            for (e, n) in &s.ecosystems {
+                out.push_str(&format!("  {e:<24} {n}\n"));
+            }
+            write_out(None, &out).map_err(usage)
+        }
+    }
 }
 
 fn write_out(path: Option<&PathBuf>, s: &str) -> anyhow::Result<()> {

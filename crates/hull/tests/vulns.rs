@@ -1,0 +1,260 @@
+//! Vulnerability matching end to end: `hull db import` of real OSV records (Debian 12
+//! changelog-derived, alpine-secdb), then `hull scan` of images holding old and fixed
+//! versions. Debian verdicts are checked against `dpkg --compare-versions` itself.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+fn import(dir: &Path, sources: &[&str]) -> String {
+    let db = dir.join("adv.db");
+    let mut args = vec![
+        "db".to_string(),
+        "import".into(),
+        "--db".into(),
+        db.display().to_string(),
+    ];
+    for s in sources {
+        args.push(
+            repo_root()
+                .join("testdata/osv")
+                .join(s)
+                .display()
+                .to_string(),
+        );
+    }
+    let o = hull().args(&args).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    db.display().to_string()
+}
+
+/// What dpkg itself says: the CVEs of the openssl records whose fix is above `version`.
+fn dpkg_truth(version: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for e in std::fs::read_dir(repo_root().join("testdata/osv/debian")).unwrap() {
+        let p = e.unwrap().path();
+        if !p.to_string_lossy().ends_with("-openssl.json") {
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        let fixed = v["affected"][0]["ranges"][0]["events"][1]["fixed"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let lt = Command::new("dpkg")
+            .args(["--compare-versions", version, "lt", &fixed])
+            .status()
+            .unwrap();
+        if lt.success() {
+            out.insert(v["aliases"][0].as_str().unwrap().to_string());
+        }
+    }
+    out
+}
+
+fn debian_image(dir: &Path, openssl: &str) -> String {
+    let img = dir.join(format!("deb-{openssl}.tar"));
+    let status = format!(
+        "Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: {openssl}\n\n\
+         Package: openssl\nStatus: install ok installed\nArchitecture: amd64\nVersion: {openssl}\n\n\
+         Package: bash\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.2.15-2+b2\n\n"
+    );
+    docker_archive(
+        &img,
+        &[layer(&[
+            E::File("etc/os-release", OS_RELEASE),
+            E::File("var/lib/dpkg/status", status.as_bytes()),
+        ])],
+        None,
+    );
+    img.display().to_string()
+}
+
+fn ids(v: &serde_json::Value, package: &str) -> BTreeSet<String> {
+    v["vulnerabilities"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|x| x["package"] == package)
+                .map(|x| x["id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn old_debian_openssl_is_found_with_its_fixes_and_agrees_with_dpkg() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = import(dir.path(), &["debian"]);
+    for version in [
+        "3.0.11-1~deb12u2",
+        "3.0.13-1~deb12u1",
+        "3.0.15-1~deb12u1",
+        "3.0.17-1~deb12u2",
+        "1.1.1n-0+deb11u5",
+    ] {
+        let img = debian_image(dir.path(), version);
+        let v = json_of(&run(&[
+            "scan",
+            "--no-cache",
+            "--db",
+            &db,
+            "-f",
+            "json",
+            &img,
+        ]));
+        let truth = dpkg_truth(version);
+        // Both binary packages are built from source openssl; each carries the findings.
+        assert_eq!(ids(&v, "libssl3"), truth, "{version}");
+        assert_eq!(ids(&v, "openssl"), truth, "{version}");
+        assert!(ids(&v, "bash").is_empty());
+    }
+    // The concrete case: CVE-2024-0727 is fixed in 3.0.13-1~deb12u1.
+    let v = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "--db",
+        &db,
+        "-f",
+        "json",
+        &debian_image(dir.path(), "3.0.11-1~deb12u2"),
+    ]));
+    let f = v["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "CVE-2024-0727" && x["package"] == "openssl")
+        .unwrap();
+    assert_eq!(f["fixed"], "3.0.13-1~deb12u1");
+    assert_eq!(f["aliases"][0], "DEBCL-CVE-2024-0727-openssl");
+    assert!(f["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("Debian:12 openssl 3.0.11-1~deb12u2 < fixed"));
+    assert_eq!(f["severity"], "medium");
+    // And the CycloneDX form validates against the official schema.
+    let cdx = json_of(&run(&[
+        "sbom",
+        "--no-cache",
+        "--db",
+        &db,
+        &debian_image(dir.path(), "3.0.11-1~deb12u2"),
+    ]));
+    assert!(!cdx["vulnerabilities"].as_array().unwrap().is_empty());
+    assert_schema_valid("cyclonedx-1.6", "bom-1.6.schema.json", &cdx);
+    assert_schema_valid("hull", "report-v1.schema.json", &v);
+}
+
+#[test]
+fn alpine_secdb_by_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = import(dir.path(), &["alpine"]);
+    let img = dir.path().join("alpine.tar");
+    let installed = b"P:libssl1.1\nV:1.1.1d-r1\nA:x86_64\no:openssl\n\nP:musl\nV:1.1.24-r2\nA:x86_64\no:musl\n\n";
+    docker_archive(
+        &img,
+        &[layer(&[
+            E::File(
+                "etc/os-release",
+                b"NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.11.3\n",
+            ),
+            E::File("lib/apk/db/installed", installed),
+        ])],
+        None,
+    );
+    let v = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "--db",
+        &db,
+        "-f",
+        "json",
+        img.to_str().unwrap(),
+    ]));
+    // alpine-secdb v3.11: CVE-2019-1551 fixed in openssl 1.1.1d-r3; CVE-2019-1547/1549/1563 in 1.1.1d-r1.
+    assert_eq!(
+        ids(&v, "libssl1.1"),
+        BTreeSet::from(["CVE-2019-1551".to_string()])
+    );
+    let f = &v["vulnerabilities"][0];
+    assert_eq!(f["fixed"], "1.1.1d-r3");
+    assert!(ids(&v, "musl").is_empty(), "{}", v["vulnerabilities"]);
+}
+
+#[test]
+fn without_a_database_the_inventory_still_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = debian_image(dir.path(), "3.0.11-1~deb12u2");
+    let missing = dir.path().join("none.db");
+    let o = run(&[
+        "scan",
+        "--no-cache",
+        "--db",
+        missing.to_str().unwrap(),
+        "-f",
+        "json",
+        &img,
+    ]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("hull db import"));
+    // Asking for the vulnerability scanner explicitly without a database is a usage error.
+    let o = run(&[
+        "scan",
+        "--no-cache",
+        "--scanners",
+        "vuln",
+        "--db",
+        missing.to_str().unwrap(),
+        &img,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn import_is_atomic_under_kill() {
+    // Kill imports at several points: the previous database stays usable and unchanged.
+    let dir = tempfile::tempdir().unwrap();
+    let db = import(dir.path(), &["debian"]);
+    let before = String::from_utf8(run(&["db", "status", "--db", &db]).stdout).unwrap();
+    assert!(before.contains("advisories     136"), "{before}");
+    // A source big enough that an import takes a while.
+    let big = dir.path().join("big");
+    std::fs::create_dir_all(&big).unwrap();
+    for i in 0..20_000 {
+        std::fs::write(
+            big.join(format!("X-{i}.json")),
+            format!(r#"{{"id":"X-{i}","affected":[{{"package":{{"ecosystem":"Debian:12","name":"p{i}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"1.{i}"}}]}}]}}]}}"#),
+        )
+        .unwrap();
+    }
+    let mut killed_mid_import = 0;
+    for delay in [20, 80, 200, 400] {
+        let mut child = hull()
+            .args(["db", "import", "--db", &db, big.to_str().unwrap()])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let finished = child.try_wait().unwrap().is_some();
+        let _ = child.kill();
+        let _ = child.wait();
+        let o = run(&["db", "status", "--db", &db]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        if !finished {
+            killed_mid_import += 1;
+            assert_eq!(
+                String::from_utf8(o.stdout).unwrap(),
+                before,
+                "killed after {delay} ms"
+            );
+        }
+    }
+    assert!(
+        killed_mid_import > 0,
+        "every import finished before the kill: the test proved nothing"
+    );
+}
