@@ -116,7 +116,8 @@ struct ScanArgs {
     #[arg(long)]
     plain_http: bool,
     /// Scanners to run, comma-separated: `vuln` (known vulnerabilities; needs the advisory
-    /// database), or `none` for the inventory alone. Default: `vuln` when a database exists.
+    /// database), or `none` for the inventory alone. Default for `scan`: `vuln` when a
+    /// database exists; for `sbom`: `none`.
     #[arg(long, value_delimiter = ',')]
     scanners: Option<Vec<String>>,
     #[command(flatten)]
@@ -149,8 +150,8 @@ fn input(e: impl Into<anyhow::Error>) -> Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan(a) => run(a, Format::Table, true),
-        Command::Sbom(a) => run(a, Format::CycloneDx, false),
+        Command::Scan(a) => run(a, Mode::Scan),
+        Command::Sbom(a) => run(a, Mode::Sbom),
         Command::Db(c) => db(c),
     };
     match result {
@@ -162,12 +163,22 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(a: ScanArgs, default: Format, table_on_tty: bool) -> Result<(), Failure> {
+/// `scan` and `sbom` share their arguments and differ in defaults.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// A table on a terminal (JSON otherwise), vulnerabilities on.
+    Scan,
+    /// CycloneDX, the inventory alone unless `--scanners vuln`.
+    Sbom,
+}
+
+fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
     let stdout_tty = a.output.is_none() && std::io::stdout().is_terminal();
     let format = match &a.format {
         Some(f) => f.parse::<Format>().map_err(|e| usage(anyhow::anyhow!(e)))?,
-        None if table_on_tty && !stdout_tty => Format::Json,
-        None => default,
+        None if mode == Mode::Sbom => Format::CycloneDx,
+        None if stdout_tty => Format::Table,
+        None => Format::Json,
     };
     let kind = match &a.kind {
         Some(k) => Some(SourceKind::parse(k).ok_or_else(|| {
@@ -231,7 +242,14 @@ fn run(a: ScanArgs, default: Format, table_on_tty: bool) -> Result<(), Failure> 
     };
     // Decide before the (long) scan whether vulnerabilities can be checked.
     let explicit = a.scanners.is_some();
-    let scanners = a.scanners.clone().unwrap_or_else(|| vec!["vuln".into()]);
+    let default_scanner = match mode {
+        Mode::Scan => "vuln",
+        Mode::Sbom => "none",
+    };
+    let scanners = a
+        .scanners
+        .clone()
+        .unwrap_or_else(|| vec![default_scanner.into()]);
     for s in &scanners {
         if !matches!(s.as_str(), "vuln" | "none") {
             return Err(usage(anyhow::anyhow!("unknown scanner {s:?} (vuln, none)")));

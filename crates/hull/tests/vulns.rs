@@ -140,11 +140,22 @@ fn old_debian_openssl_is_found_with_its_fixes_and_agrees_with_dpkg() {
     let cdx = json_of(&run(&[
         "sbom",
         "--no-cache",
+        "--scanners",
+        "vuln",
         "--db",
         &db,
         &debian_image(dir.path(), "3.0.11-1~deb12u2"),
     ]));
     assert!(!cdx["vulnerabilities"].as_array().unwrap().is_empty());
+    // `sbom` alone is the inventory: no vulnerabilities unless asked for.
+    let plain = json_of(&run(&[
+        "sbom",
+        "--no-cache",
+        "--db",
+        &db,
+        &debian_image(dir.path(), "3.0.11-1~deb12u2"),
+    ]));
+    assert!(plain.get("vulnerabilities").is_none());
     assert_schema_valid("cyclonedx-1.6", "bom-1.6.schema.json", &cdx);
     assert_schema_valid("hull", "report-v1.schema.json", &v);
 }
