@@ -37,66 +37,86 @@ pub fn ecosystems(os: &OsRelease) -> Vec<String> {
     }
 }
 
-/// Compares two versions of one package manager.
-fn compare(kind: PackageKind, a: &str, b: &str) -> Result<Ordering, VersionError> {
-    Ok(match kind {
-        PackageKind::Deb => a.parse::<DpkgVersion>()?.cmp(&b.parse::<DpkgVersion>()?),
-        PackageKind::Rpm => a.parse::<RpmVersion>()?.cmp(&b.parse::<RpmVersion>()?),
-        PackageKind::Apk => a.parse::<ApkVersion>()?.cmp(&b.parse::<ApkVersion>()?),
-    })
+/// A version parsed in its package manager's scheme.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Ver {
+    Deb(DpkgVersion),
+    Rpm(RpmVersion),
+    Apk(ApkVersion),
 }
 
-/// Whether `version` is affected by `affected`, and the fix above it. Ranges follow the OSV
-/// specification: events sorted by version; `introduced` turns the range on, `fixed` and
-/// `limit` off at their version, `last_affected` off above its version. GIT ranges are
-/// skipped (hull has no commit graph), with a note. Events whose version does not parse in
-/// the ecosystem's scheme are skipped.
-pub fn is_affected(
-    kind: PackageKind,
-    version: &str,
-    affected: &Affected,
-    notes: &mut Vec<String>,
-) -> Result<Option<Option<String>>, VersionError> {
-    for listed in &affected.versions {
-        if listed == version || compare(kind, listed, version).ok() == Some(Ordering::Equal) {
-            return Ok(Some(None));
-        }
+impl Ver {
+    fn parse(kind: PackageKind, s: &str) -> Result<Ver, VersionError> {
+        Ok(match kind {
+            PackageKind::Deb => Ver::Deb(s.parse()?),
+            PackageKind::Rpm => Ver::Rpm(s.parse()?),
+            PackageKind::Apk => Ver::Apk(s.parse()?),
+        })
     }
-    let mut hit: Option<Option<String>> = None;
+}
+
+/// One affected entry with its versions parsed and its events sorted, once per package
+/// name rather than once per installed package.
+struct Compiled {
+    versions: Vec<Ver>,
+    /// Events of each non-GIT range, sorted by version (`introduced: 0` first).
+    ranges: Vec<Vec<(Option<Ver>, Event)>>,
+    notes: Vec<String>,
+}
+
+fn compile(kind: PackageKind, affected: &Affected) -> Compiled {
+    let mut notes = Vec::new();
+    let versions = affected
+        .versions
+        .iter()
+        .filter_map(|v| Ver::parse(kind, v).ok())
+        .collect();
+    let mut ranges = Vec::new();
     for range in &affected.ranges {
         if range.kind == RangeKind::Git {
             notes.push("GIT range ignored".into());
             continue;
         }
-        let mut events: Vec<(Option<&str>, &Event)> = Vec::new();
+        let mut events: Vec<(Option<Ver>, Event)> = Vec::new();
         for e in &range.events {
             let v = match e {
                 Event::Introduced(v) if v == "0" => None,
                 Event::Introduced(v)
                 | Event::Fixed(v)
                 | Event::LastAffected(v)
-                | Event::Limit(v) => {
-                    if compare(kind, v, v).is_err() {
+                | Event::Limit(v) => match Ver::parse(kind, v) {
+                    Ok(p) => Some(p),
+                    Err(_) => {
                         notes.push(format!("event version {v:?} unparsable; skipped"));
                         continue;
                     }
-                    Some(v.as_str())
-                }
+                },
             };
-            events.push((v, e));
+            events.push((v, e.clone()));
         }
-        events.sort_by(|a, b| match (a.0, b.0) {
-            (None, None) => Ordering::Equal,
-            (None, _) => Ordering::Less,
-            (_, None) => Ordering::Greater,
-            (Some(x), Some(y)) => compare(kind, x, y).unwrap_or(Ordering::Equal),
-        });
+        // None (introduced 0) sorts first, as the lowest version.
+        events.sort_by(|a, b| a.0.cmp(&b.0));
+        ranges.push(events);
+    }
+    Compiled {
+        versions,
+        ranges,
+        notes,
+    }
+}
+
+fn affected_by(version: &Ver, c: &Compiled) -> Option<Option<String>> {
+    if c.versions.iter().any(|v| v == version) {
+        return Some(None);
+    }
+    let mut hit: Option<Option<String>> = None;
+    for events in &c.ranges {
         let mut on = false;
         let mut fix = None;
         for (ev_version, e) in events {
             let ord = match ev_version {
                 None => Ordering::Less,
-                Some(x) => compare(kind, x, version)?,
+                Some(x) => x.cmp(version),
             };
             match e {
                 Event::LastAffected(_) => {
@@ -118,14 +138,29 @@ pub fn is_affected(
                 Event::Fixed(_) | Event::Limit(_) => on = false,
             }
         }
-        if on {
+        if on && hit.as_ref().is_none_or(|h| h.is_none()) {
             // Of several ranges, keep the one that names a fix.
-            if hit.as_ref().is_none_or(|h: &Option<String>| h.is_none()) {
-                hit = Some(fix);
-            }
+            hit = Some(fix);
         }
     }
-    Ok(hit)
+    hit
+}
+
+/// Whether `version` is affected by `affected`, and the fix above it. Ranges follow the OSV
+/// specification: events sorted by version; `introduced` turns the range on, `fixed` and
+/// `limit` off at their version, `last_affected` off above its version. GIT ranges are
+/// skipped (hull has no commit graph), with a note. Events whose version does not parse in
+/// the ecosystem's scheme are skipped, with a note.
+pub fn is_affected(
+    kind: PackageKind,
+    version: &str,
+    affected: &Affected,
+    notes: &mut Vec<String>,
+) -> Result<Option<Option<String>>, VersionError> {
+    let v = Ver::parse(kind, version)?;
+    let c = compile(kind, affected);
+    notes.extend(c.notes.iter().cloned());
+    Ok(affected_by(&v, &c))
 }
 
 /// The source name and version a distro advisory is keyed by.
@@ -160,46 +195,50 @@ pub fn match_packages(
     }
     // (package index, primary id) -> finding
     let mut found: BTreeMap<(usize, String), Vulnerability> = BTreeMap::new();
-    let mut cache: BTreeMap<(String, String), Vec<Advisory>> = BTreeMap::new();
+    // (kind, ecosystem, name) -> advisories with their affected entries compiled
+    type Entry = Vec<(Advisory, Vec<Compiled>)>;
+    let mut cache: BTreeMap<(PackageKind, String, String), Entry> = BTreeMap::new();
     for (i, p) in packages.iter().enumerate() {
         let (name, version) = key_of(p);
-        if let Err(e) = compare(p.kind, &version, &version) {
-            report.not_matched.push(NotMatched {
-                package: p.name.clone(),
-                version: p.version.clone(),
-                reason: format!("unparsable version: {e}"),
-            });
-            continue;
-        }
+        let installed = match Ver::parse(p.kind, &version) {
+            Ok(v) => v,
+            Err(e) => {
+                report.not_matched.push(NotMatched {
+                    package: p.name.clone(),
+                    version: p.version.clone(),
+                    reason: format!("unparsable version: {e}"),
+                });
+                continue;
+            }
+        };
         let mut names = vec![name.clone()];
         if p.kind == PackageKind::Rpm && p.name != name {
             names.push(p.name.clone());
         }
         for eco in &ecos {
             for n in &names {
-                let key = (eco.clone(), n.clone());
+                let key = (p.kind, eco.clone(), n.clone());
                 if !cache.contains_key(&key) {
-                    cache.insert(key.clone(), db.affecting(eco, n)?);
+                    let advisories = db.affecting(eco, n)?;
+                    let compiled = advisories
+                        .into_iter()
+                        .map(|adv| {
+                            let c = adv
+                                .affected
+                                .iter()
+                                .filter(|a| &a.ecosystem == eco && &a.name == n)
+                                .map(|a| compile(p.kind, a))
+                                .collect();
+                            (adv, c)
+                        })
+                        .collect();
+                    cache.insert(key.clone(), compiled);
                 }
-                for adv in &cache[&key] {
-                    for af in adv
-                        .affected
-                        .iter()
-                        .filter(|a| &a.ecosystem == eco && &a.name == n)
-                    {
-                        let mut notes = Vec::new();
-                        let hit = match is_affected(p.kind, &version, af, &mut notes) {
-                            Ok(h) => h,
-                            Err(e) => {
-                                report.not_matched.push(NotMatched {
-                                    package: p.name.clone(),
-                                    version: p.version.clone(),
-                                    reason: format!("{}: unparsable version: {e}", adv.id),
-                                });
-                                continue;
-                            }
+                for (adv, compiled) in &cache[&key] {
+                    for c in compiled {
+                        let Some(fixed) = affected_by(&installed, c) else {
+                            continue;
                         };
-                        let Some(fixed) = hit else { continue };
                         let primary = adv.primary_id().to_string();
                         let v =
                             found
@@ -229,7 +268,12 @@ pub fn match_packages(
                         if let Some(f) = fixed {
                             let lower = match &v.fixed {
                                 None => true,
-                                Some(cur) => compare(p.kind, &f, cur).ok() == Some(Ordering::Less),
+                                Some(cur) => {
+                                    match (Ver::parse(p.kind, &f), Ver::parse(p.kind, cur)) {
+                                        (Ok(a), Ok(b)) => a < b,
+                                        _ => false,
+                                    }
+                                }
                             };
                             if lower {
                                 v.reason = format!("{eco} {n} {version} < fixed {f}");
