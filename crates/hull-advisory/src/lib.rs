@@ -7,6 +7,10 @@
 
 pub mod osv;
 mod store;
+mod update;
 
 pub use osv::{Advisory, Affected, Event, Range, RangeKind};
 pub use store::{Database, DbError, ImportReport, Status};
+pub use update::{
+    downloaded, fetch, FetchStatus, Fetched, UpdateOptions, DEFAULT_MIRROR, MATCHED_ECOSYSTEMS,
+};

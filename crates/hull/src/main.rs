@@ -52,6 +52,18 @@ enum DbCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Download each ecosystem's OSV `all.zip` (only those changed since the last update,
+    /// by conditional request) and rebuild the database from them.
+    Update {
+        /// Mirror laid out as the OSV bucket: `<mirror>/<ecosystem>/all.zip`.
+        #[arg(long, env = "HULL_OSV_MIRROR", default_value = hull_advisory::DEFAULT_MIRROR)]
+        mirror: String,
+        /// Ecosystems to fetch (repeatable); default: every one hull can match.
+        #[arg(long = "ecosystem")]
+        ecosystems: Vec<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Show what the advisory database holds.
     Status {
         #[command(flatten)]
@@ -339,6 +351,49 @@ fn db(c: DbCommand) -> Result<(), Failure> {
             for e in &r.skipped_examples {
                 eprintln!("  skipped {e}");
             }
+            Ok(())
+        }
+        DbCommand::Update {
+            mirror,
+            ecosystems,
+            db,
+        } => {
+            let path = db.path()?;
+            let ecosystems = if ecosystems.is_empty() {
+                hull_advisory::MATCHED_ECOSYSTEMS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            } else {
+                ecosystems
+            };
+            let download_dir = path.with_file_name("osv");
+            let fetched = hull_advisory::fetch(&hull_advisory::UpdateOptions {
+                mirror,
+                ecosystems,
+                download_dir: download_dir.clone(),
+                max_bytes: 4 << 30,
+            })
+            .map_err(input)?;
+            for f in &fetched {
+                match &f.status {
+                    hull_advisory::FetchStatus::Downloaded { bytes } => {
+                        eprintln!("{}: downloaded {bytes} bytes", f.ecosystem)
+                    }
+                    hull_advisory::FetchStatus::NotModified => {
+                        eprintln!("{}: not modified", f.ecosystem)
+                    }
+                }
+            }
+            let sources = hull_advisory::downloaded(&download_dir);
+            let r = hull_advisory::Database::import(&path, &sources, now()).map_err(input)?;
+            eprintln!(
+                "imported {} advisories ({} malformed skipped) from {} ecosystems into {}",
+                r.advisories,
+                r.skipped,
+                sources.len(),
+                path.display()
+            );
             Ok(())
         }
         DbCommand::Status { db } => {

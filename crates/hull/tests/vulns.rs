@@ -269,3 +269,96 @@ fn import_is_atomic_under_kill() {
         "every import finished before the kill: the test proved nothing"
     );
 }
+
+/// `hull db update` against a real HTTP server on 127.0.0.1 (Python's http.server, which
+/// answers `If-Modified-Since` with 304), serving zips in the OSV bucket layout.
+#[test]
+fn db_update_downloads_only_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mirror = dir.path().join("mirror");
+    for (eco, src) in [("Debian", "debian"), ("Alpine", "alpine")] {
+        std::fs::create_dir_all(mirror.join(eco)).unwrap();
+        let zip = mirror.join(eco).join("all.zip");
+        let script = "import sys, zipfile, os\nz = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)\nfor n in sorted(os.listdir(sys.argv[2])):\n    z.write(os.path.join(sys.argv[2], n), n)\nz.close()\n";
+        let ok = Command::new("python3")
+            .args(["-c", script])
+            .arg(&zip)
+            .arg(repo_root().join("testdata/osv").join(src))
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .current_dir(&mirror)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed().as_secs() < 20, "http.server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let db = dir.path().join("cache/advisories.db");
+    let update = || {
+        let o = hull()
+            .args([
+                "db",
+                "update",
+                "--mirror",
+                &format!("http://127.0.0.1:{port}"),
+                "--ecosystem",
+                "Debian",
+                "--ecosystem",
+                "Alpine",
+                "--db",
+            ])
+            .arg(&db)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).to_string()
+    };
+    let first = update();
+    assert!(
+        first.contains("Debian: downloaded") && first.contains("Alpine: downloaded"),
+        "{first}"
+    );
+    assert!(first.contains("imported 178 advisories"), "{first}");
+    let second = update();
+    assert!(
+        second.contains("Debian: not modified") && second.contains("Alpine: not modified"),
+        "{second}"
+    );
+    // A newer Alpine zip on the mirror is downloaded again; Debian is not.
+    let alpine = mirror.join("Alpine/all.zip");
+    let f = std::fs::File::options().append(true).open(&alpine).unwrap();
+    f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .unwrap();
+    drop(f);
+    let third = update();
+    assert!(
+        third.contains("Debian: not modified") && third.contains("Alpine: downloaded"),
+        "{third}"
+    );
+    let status =
+        String::from_utf8(run(&["db", "status", "--db", db.to_str().unwrap()]).stdout).unwrap();
+    assert!(
+        status.contains("Alpine:v3.11") && status.contains("Debian:12"),
+        "{status}"
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+}

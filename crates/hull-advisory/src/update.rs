@@ -1,0 +1,199 @@
+//! Downloading OSV data: each ecosystem's `all.zip` from a mirror laid out as the OSV
+//! project's public bucket (`<mirror>/<ecosystem>/all.zip`), with conditional requests
+//! (`If-None-Match`, `If-Modified-Since`) so an unchanged ecosystem is not downloaded again.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::DbError;
+
+/// The OSV project's public bucket.
+pub const DEFAULT_MIRROR: &str = "https://osv-vulnerabilities.storage.googleapis.com";
+
+/// The ecosystems hull can match today (OS packages).
+pub const MATCHED_ECOSYSTEMS: &[&str] = &[
+    "AlmaLinux",
+    "Alpine",
+    "Chainguard",
+    "Debian",
+    "Rocky Linux",
+    "Ubuntu",
+    "Wolfi",
+];
+
+/// What to fetch, from where, to where.
+#[derive(Clone, Debug)]
+pub struct UpdateOptions {
+    pub mirror: String,
+    pub ecosystems: Vec<String>,
+    /// Where the zips and their validators are kept between runs.
+    pub download_dir: PathBuf,
+    /// Largest `all.zip` accepted.
+    pub max_bytes: u64,
+}
+
+/// The outcome for one ecosystem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FetchStatus {
+    Downloaded { bytes: u64 },
+    NotModified,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fetched {
+    pub ecosystem: String,
+    pub path: PathBuf,
+    pub status: FetchStatus,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct Validators {
+    url: String,
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
+fn file_stem(ecosystem: &str) -> String {
+    ecosystem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn path_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Fetches every ecosystem's `all.zip` that changed since the last fetch.
+pub fn fetch(opts: &UpdateOptions) -> Result<Vec<Fetched>, DbError> {
+    let dir = &opts.download_dir;
+    let err = |what: &str, reason: String| DbError::Source {
+        path: what.to_string(),
+        reason,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| err(&dir.display().to_string(), e.to_string()))?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut out = Vec::new();
+    for eco in &opts.ecosystems {
+        let url = format!(
+            "{}/{}/all.zip",
+            opts.mirror.trim_end_matches('/'),
+            path_encode(eco)
+        );
+        let zip_path = dir.join(format!("{}.zip", file_stem(eco)));
+        let meta_path = dir.join(format!("{}.json", file_stem(eco)));
+        let old: Validators = std::fs::read(&meta_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .filter(|v: &Validators| v.url == url && zip_path.is_file())
+            .unwrap_or_default();
+        let mut req = agent.get(&url);
+        if let Some(e) = &old.etag {
+            req = req.header("If-None-Match", e);
+        }
+        if let Some(m) = &old.last_modified {
+            req = req.header("If-Modified-Since", m);
+        }
+        let resp = req.call().map_err(|e| err(&url, e.to_string()))?;
+        match resp.status().as_u16() {
+            304 => {
+                out.push(Fetched {
+                    ecosystem: eco.clone(),
+                    path: zip_path,
+                    status: FetchStatus::NotModified,
+                });
+                continue;
+            }
+            200 => {}
+            s => return Err(err(&url, format!("HTTP {s}"))),
+        }
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let validators = Validators {
+            url: url.clone(),
+            etag: header("etag"),
+            last_modified: header("last-modified"),
+        };
+        // Written beside the old zip and renamed over it only when complete.
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| err(&url, e.to_string()))?;
+        let mut body = resp.into_body().into_reader().take(opts.max_bytes + 1);
+        let mut buf = vec![0u8; 1 << 16];
+        let mut total = 0u64;
+        loop {
+            let n = body.read(&mut buf).map_err(|e| err(&url, e.to_string()))?;
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            if total > opts.max_bytes {
+                return Err(err(&url, format!("larger than {} bytes", opts.max_bytes)));
+            }
+            tmp.write_all(&buf[..n])
+                .map_err(|e| err(&url, e.to_string()))?;
+        }
+        tmp.persist(&zip_path)
+            .map_err(|e| err(&url, e.error.to_string()))?;
+        std::fs::write(
+            &meta_path,
+            serde_json::to_vec(&validators).unwrap_or_default(),
+        )
+        .map_err(|e| err(&meta_path.display().to_string(), e.to_string()))?;
+        out.push(Fetched {
+            ecosystem: eco.clone(),
+            path: zip_path,
+            status: FetchStatus::Downloaded { bytes: total },
+        });
+    }
+    Ok(out)
+}
+
+/// The zips of a download directory, for re-importing without the network.
+pub fn downloaded(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_file_names() {
+        assert_eq!(path_encode("Rocky Linux"), "Rocky%20Linux");
+        assert_eq!(path_encode("Debian"), "Debian");
+        assert_eq!(file_stem("Rocky Linux"), "Rocky_Linux");
+        assert_eq!(file_stem("../x"), ".._x");
+    }
+}
