@@ -122,6 +122,14 @@ impl Database {
         Ok(out)
     }
 
+    /// When the database was built (seconds since the epoch); cheap, for staleness checks.
+    pub fn built_at(&self) -> Result<i64, DbError> {
+        Ok(self
+            .meta("built_at")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
     /// What is in the database.
     pub fn status(&self) -> Result<Status, DbError> {
         let n = |sql: &str| -> Result<u64, DbError> {

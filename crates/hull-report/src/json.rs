@@ -2,39 +2,58 @@
 //!
 //! Additions within version 1 only add optional fields; anything else bumps the version.
 
-use serde_json::{json, Value};
+use hull_scan::{ImageSummary, ScanReport, Warning};
+use hull_types::{NotMatched, Package, Vulnerability};
+use serde::Serialize;
 
 use crate::{with_purls, RenderOptions};
-use hull_scan::ScanReport;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+#[derive(Serialize)]
+struct Tool<'a> {
+    name: &'static str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct PackageOut<'a> {
+    #[serde(flatten)]
+    package: &'a Package,
+    purl: String,
+}
+
+/// The document, serialised directly (no intermediate `Value` tree).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Doc<'a> {
+    schema_version: u32,
+    tool: Tool<'a>,
+    image: &'a ImageSummary,
+    packages: Vec<PackageOut<'a>>,
+    warnings: &'a [Warning],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    vulnerabilities: &'a [Vulnerability],
+    #[serde(rename = "not_matched", skip_serializing_if = "<[_]>::is_empty")]
+    not_matched: &'a [NotMatched],
+}
+
 pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
-    let packages: Vec<Value> = with_purls(report)
-        .into_iter()
-        .map(|(p, purl)| {
-            let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
-            if let Value::Object(m) = &mut v {
-                m.insert("purl".into(), Value::String(purl));
-            }
-            v
-        })
-        .collect();
-    let doc = json!({
-        "schemaVersion": SCHEMA_VERSION,
-        "tool": {"name": "hull", "version": opts.tool_version},
-        "image": report.image,
-        "packages": packages,
-        "warnings": report.warnings,
-    });
-    let mut doc = doc;
-    if !report.vulnerabilities.is_empty() {
-        doc["vulnerabilities"] =
-            serde_json::to_value(&report.vulnerabilities).unwrap_or(Value::Null);
-    }
-    if !report.not_matched.is_empty() {
-        doc["not_matched"] = serde_json::to_value(&report.not_matched).unwrap_or(Value::Null);
-    }
+    let doc = Doc {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "hull",
+            version: &opts.tool_version,
+        },
+        image: &report.image,
+        packages: with_purls(report)
+            .into_iter()
+            .map(|(package, purl)| PackageOut { package, purl })
+            .collect(),
+        warnings: &report.warnings,
+        vulnerabilities: &report.vulnerabilities,
+        not_matched: &report.not_matched,
+    };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s

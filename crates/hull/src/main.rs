@@ -284,12 +284,12 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
     };
     let now = now();
     if let Some(db) = &advisories {
-        if let Ok(s) = db.status() {
-            let age_days = (now - s.built_at).max(0) as u64 / 86_400;
+        if let Ok(built_at) = db.built_at() {
+            let age_days = (now - built_at).max(0) as u64 / 86_400;
             if age_days > a.db_max_age_days && !a.quiet {
                 eprintln!(
-                    "hull: warning: the advisory database is {age_days} days old (built {}); run `hull db import` with fresh OSV data",
-                    hull_report_time(s.built_at)
+                    "hull: warning: the advisory database is {age_days} days old (built {}); run `hull db update`",
+                    hull_report_time(built_at)
                 );
             }
         }
