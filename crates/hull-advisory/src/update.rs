@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use hull_types::url_encode;
+
 use crate::DbError;
 
 /// The OSV project's public bucket.
@@ -69,18 +71,6 @@ fn file_stem(ecosystem: &str) -> String {
         .collect()
 }
 
-fn path_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Fetches every ecosystem's `all.zip` that changed since the last fetch.
 pub fn fetch(opts: &UpdateOptions) -> Result<Vec<Fetched>, DbError> {
     let dir = &opts.download_dir;
@@ -99,7 +89,7 @@ pub fn fetch(opts: &UpdateOptions) -> Result<Vec<Fetched>, DbError> {
         let url = format!(
             "{}/{}/all.zip",
             opts.mirror.trim_end_matches('/'),
-            path_encode(eco)
+            url_encode(eco)
         );
         let zip_path = dir.join(format!("{}.zip", file_stem(eco)));
         let meta_path = dir.join(format!("{}.json", file_stem(eco)));
@@ -191,8 +181,6 @@ mod tests {
 
     #[test]
     fn urls_and_file_names() {
-        assert_eq!(path_encode("Rocky Linux"), "Rocky%20Linux");
-        assert_eq!(path_encode("Debian"), "Debian");
         assert_eq!(file_stem("Rocky Linux"), "Rocky_Linux");
         assert_eq!(file_stem("../x"), ".._x");
     }

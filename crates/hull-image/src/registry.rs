@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use base64::Engine as _;
-use hull_types::Digest;
+use hull_types::{url_encode, Digest};
 use ureq::Agent;
 
 use crate::oci::{MAX_JSON, MT_DOCKER_LIST, MT_DOCKER_MANIFEST, MT_OCI_INDEX, MT_OCI_MANIFEST};
@@ -149,13 +149,13 @@ impl RegistryClient {
                     .ok_or_else(|| self.err("bearer challenge without realm"))?;
                 let mut url = format!("{realm}?");
                 if let Some(s) = params.get("service") {
-                    url.push_str(&format!("service={}&", urlencode(s)));
+                    url.push_str(&format!("service={}&", url_encode(s)));
                 }
                 let scope = params
                     .get("scope")
                     .cloned()
                     .unwrap_or_else(|| format!("repository:{}:pull", self.repository));
-                url.push_str(&format!("scope={}", urlencode(&scope)));
+                url.push_str(&format!("scope={}", url_encode(&scope)));
                 let mut req = self.agent.get(&url);
                 if let Some(b) = &basic {
                     req = req.header("Authorization", b);
@@ -223,18 +223,6 @@ impl RegistryClient {
         let resp = self.get(&format!("blobs/{digest}"), None)?;
         Ok(Box::new(resp.into_body().into_reader()))
     }
-}
-
-fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Parses `realm="…",service="…",scope="…"`.

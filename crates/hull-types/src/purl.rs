@@ -31,6 +31,20 @@ pub fn purl_encode(s: &str) -> String {
     out
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`):
+/// safe for one URL path segment or query value.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +75,15 @@ mod tests {
             },
             epoch,
         }
+    }
+
+    #[test]
+    fn url_encoding() {
+        assert_eq!(url_encode("Rocky Linux"), "Rocky%20Linux");
+        assert_eq!(
+            url_encode("repository:a/b:pull"),
+            "repository%3Aa%2Fb%3Apull"
+        );
     }
 
     #[test]
