@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what hull's tests and image builds need on Debian (idempotent). Run as root.
 set -euo pipefail
-pkgs=(debootstrap umoci skopeo docker-registry apache2-utils openssl python3 pigz zstd)
+pkgs=(debootstrap umoci skopeo docker-registry apache2-utils openssl python3 python3-rpm pigz zstd)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -362,3 +362,88 @@ fn db_update_downloads_only_what_changed() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// What rpm itself says (`rpm.labelCompare` from Debian's python3-rpm): the AlmaLinux 8
+/// `openssl-libs` advisories whose fix is above `evr`.
+fn rpm_truth(evr: &str) -> BTreeSet<String> {
+    let script = r#"
+import json, os, sys, rpm
+def split(v):
+    e, _, vr = v.rpartition(":")
+    ver, _, rel = vr.rpartition("-")
+    return (e or "0", ver, rel)
+inst = split(sys.argv[1])
+for f in sorted(os.listdir(sys.argv[2])):
+    d = json.load(open(os.path.join(sys.argv[2], f)))
+    for a in d["affected"]:
+        if a["package"] == {"ecosystem": "AlmaLinux:8", "name": "openssl-libs"}:
+            for r in a["ranges"]:
+                for e in r["events"]:
+                    if "fixed" in e and rpm.labelCompare(inst, split(e["fixed"])) < 0:
+                        print(d["id"])
+"#;
+    let o = Command::new("/usr/bin/python3")
+        .args(["-c", script, evr])
+        .arg(repo_root().join("testdata/osv/almalinux"))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "python3-rpm: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn almalinux_rpm_versions_agree_with_rpm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = import(dir.path(), &["almalinux"]);
+    for (vr, epoch) in [
+        ("1.1.1k-5.el8_5", "1"),
+        ("1.1.1k-7.el8_6", "1"),
+        ("1.1.1k-12.el8_9", "1"),
+        ("1.1.1k-14.el8_10", "1"),
+        ("1.1.1k-17.el8_6", "1"),
+    ] {
+        let img = dir.path().join(format!("alma-{vr}.tar"));
+        let manifest = format!("openssl-libs\t{vr}\t1700000000\t1690000000\tAlmaLinux\t{epoch}\t3900000\tx86_64\t{epoch}\topenssl-{vr}.src.rpm\n");
+        docker_archive(
+            &img,
+            &[layer(&[
+                E::File(
+                    "etc/os-release",
+                    b"NAME=\"AlmaLinux\"\nID=\"almalinux\"\nVERSION_ID=\"8.9\"\n",
+                ),
+                E::File(
+                    "var/lib/rpmmanifest/container-manifest-2",
+                    manifest.as_bytes(),
+                ),
+            ])],
+            None,
+        );
+        let v = json_of(&run(&[
+            "scan",
+            "--no-cache",
+            "--db",
+            &db,
+            "-f",
+            "json",
+            img.to_str().unwrap(),
+        ]));
+        let evr = format!("{epoch}:{vr}");
+        let truth = rpm_truth(&evr);
+        if vr == "1.1.1k-5.el8_5" {
+            assert_eq!(
+                truth.len(),
+                9,
+                "every advisory fixes something above the oldest version"
+            );
+        }
+        assert_eq!(ids(&v, "openssl-libs"), truth, "{evr}");
+    }
+}
