@@ -61,7 +61,14 @@ impl Cache {
         let root = root.join(SCHEMA);
         for sub in ["layers", "verified"] {
             let p = root.join(sub);
-            std::fs::create_dir_all(&p).map_err(|e| CacheError::Io {
+            // Directories hull creates are private to the user: whoever can write the
+            // cache can plant results. An existing directory is left as it is (a CI cache
+            // may be shared on purpose).
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(&p).map_err(|e| CacheError::Io {
                 path: p.display().to_string(),
                 source: e,
             })?;
@@ -119,6 +126,22 @@ impl Cache {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn new_cache_directories_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        Cache::open(&dir.path().join("c"), "x").unwrap();
+        for p in ["c", "c/v1", "c/v1/layers", "c/v1/verified"] {
+            let mode = std::fs::metadata(dir.path().join(p)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode & 0o077, 0, "{p} is {mode:o}");
+        }
     }
 }
 
