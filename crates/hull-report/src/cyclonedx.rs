@@ -99,15 +99,8 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         .vulnerabilities
         .iter()
         .map(|v| {
-            // CycloneDX's severity words; distro urgencies map onto them where they can.
-            let severity = match v.severity.as_deref().map(str::to_ascii_lowercase).as_deref() {
-                Some("critical") => "critical",
-                Some("high") | Some("important") => "high",
-                Some("medium") | Some("moderate") => "medium",
-                Some("low") => "low",
-                Some("unimportant") | Some("negligible") => "info",
-                _ => "unknown",
-            };
+            // CycloneDX's severity words are hull's levels.
+            let severity = v.level().to_string();
             let mut x = json!({
                 "id": v.id,
                 "ratings": [{"severity": severity}],

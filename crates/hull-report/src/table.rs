@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use hull_scan::{ScanReport, SourceKind};
-use hull_types::PackageKind;
+use hull_types::{PackageKind, Severity};
 
 use crate::RenderOptions;
 
@@ -124,9 +124,9 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         );
         for v in &report.vulnerabilities {
             let sev = v.severity.as_deref().unwrap_or("unknown");
-            let colour = match sev {
-                "critical" | "high" => red,
-                "medium" => yellow,
+            let colour = match v.level() {
+                Severity::Critical | Severity::High => red,
+                Severity::Medium => yellow,
                 _ => "",
             };
             let _ = writeln!(

@@ -139,7 +139,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         Cache::open(&dir.path().join("c"), "x").unwrap();
         for p in ["c", "c/v1", "c/v1/layers", "c/v1/verified"] {
-            let mode = std::fs::metadata(dir.path().join(p)).unwrap().permissions().mode() & 0o777;
+            let mode = std::fs::metadata(dir.path().join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
             assert_eq!(mode & 0o077, 0, "{p} is {mode:o}");
         }
     }

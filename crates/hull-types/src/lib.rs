@@ -16,4 +16,4 @@ pub use license::{is_known_spdx_id, spdx_from_debian};
 pub use os::{OsFamily, OsRelease};
 pub use package::{Location, Package, PackageKind, SourcePackage};
 pub use purl::{purl_encode, url_encode, Purl};
-pub use vuln::{NotMatched, Vulnerability};
+pub use vuln::{NotMatched, Severity, Vulnerability};

@@ -134,6 +134,13 @@ struct ScanArgs {
     scanners: Option<Vec<String>>,
     #[command(flatten)]
     db: DbArgs,
+    /// Report only vulnerabilities that have a fix.
+    #[arg(long)]
+    ignore_unfixed: bool,
+    /// Report only vulnerabilities of these levels (comma-separated: unknown, low, medium,
+    /// high, critical). Default: all.
+    #[arg(long, value_delimiter = ',')]
+    severity: Option<Vec<String>>,
     /// Warn when the advisory database is older than this many days.
     #[arg(long, default_value_t = 7)]
     db_max_age_days: u64,
@@ -252,6 +259,20 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
         limits: Default::default(),
         progress: Some(Arc::new(progress)),
     };
+    let levels: Option<Vec<hull_types::Severity>> = match &a.severity {
+        Some(list) => Some(
+            list.iter()
+                .map(|l| {
+                    hull_types::Severity::parse_level(l).ok_or_else(|| {
+                        usage(anyhow::anyhow!(
+                            "unknown severity {l:?} (unknown, low, medium, high, critical)"
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        None => None,
+    };
     // Decide before the (long) scan whether vulnerabilities can be checked.
     let explicit = a.scanners.is_some();
     let default_scanner = match mode {
@@ -302,7 +323,12 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
     if let Some(db) = &advisories {
         let m = hull_match::match_packages(db, report.image.os.as_ref(), &report.packages)
             .map_err(input)?;
-        report.vulnerabilities = m.vulnerabilities;
+        report.vulnerabilities = m
+            .vulnerabilities
+            .into_iter()
+            .filter(|v| !a.ignore_unfixed || v.fixed.is_some())
+            .filter(|v| levels.as_ref().is_none_or(|l| l.contains(&v.level())))
+            .collect();
         report.not_matched = m.not_matched;
     }
     let rendered = hull_report::render(

@@ -447,3 +447,108 @@ fn almalinux_rpm_versions_agree_with_rpm() {
         assert_eq!(ids(&v, "openssl-libs"), truth, "{evr}");
     }
 }
+
+#[test]
+fn severity_and_unfixed_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = import(dir.path(), &["debian"]);
+    let img = debian_image(dir.path(), "3.0.11-1~deb12u2");
+    let all = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "--db",
+        &db,
+        "-f",
+        "json",
+        &img,
+    ]));
+    let all = all["vulnerabilities"].as_array().unwrap().clone();
+    let high = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "--db",
+        &db,
+        "-f",
+        "json",
+        "--severity",
+        "HIGH,critical",
+        &img,
+    ]));
+    let high = high["vulnerabilities"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let want: Vec<_> = all
+        .iter()
+        .filter(|v| {
+            matches!(
+                v["severity"].as_str(),
+                Some("high") | Some("critical") | Some("important")
+            )
+        })
+        .cloned()
+        .collect();
+    assert!(
+        !want.is_empty() && want.len() < all.len(),
+        "the data has several urgencies"
+    );
+    assert_eq!(high, want);
+    // An advisory with no fix, added to the Debian records, is dropped by --ignore-unfixed.
+    let extra = dir.path().join("unfixed");
+    std::fs::create_dir_all(&extra).unwrap();
+    std::fs::write(
+        extra.join("X-UNFIXED-1.json"),
+        r#"{"id":"X-UNFIXED-1","aliases":["CVE-2099-0001"],"affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}"#,
+    )
+    .unwrap();
+    let db2 = dir.path().join("db2");
+    let o = hull()
+        .args(["db", "import", "--db"])
+        .arg(&db2)
+        .arg(repo_root().join("testdata/osv/debian"))
+        .arg(&extra)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let db2 = db2.to_str().unwrap();
+    let with = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "--db",
+        db2,
+        "-f",
+        "json",
+        &img,
+    ]));
+    let with = with["vulnerabilities"].as_array().unwrap().clone();
+    assert_eq!(
+        with.len(),
+        all.len() + 2,
+        "the unfixed one, on openssl and libssl3"
+    );
+    let fixed = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "--db",
+        db2,
+        "-f",
+        "json",
+        "--ignore-unfixed",
+        &img,
+    ]));
+    assert_eq!(fixed["vulnerabilities"].as_array().unwrap(), &all);
+    assert_eq!(
+        run(&[
+            "scan",
+            "--no-cache",
+            "--db",
+            &db,
+            "--severity",
+            "urgent",
+            &img
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}
