@@ -30,6 +30,8 @@ pub enum SourceKind {
     Registry,
     /// A root filesystem directory (no layers).
     Rootfs,
+    /// A CycloneDX or SPDX SBOM: packages to match, no image (read by `hull-scan`).
+    Sbom,
 }
 
 impl SourceKind {
@@ -41,6 +43,7 @@ impl SourceKind {
             "oci-archive" => Self::OciArchive,
             "registry" => Self::Registry,
             "rootfs" | "dir" => Self::Rootfs,
+            "sbom" => Self::Sbom,
             _ => return None,
         })
     }
@@ -54,6 +57,7 @@ impl fmt::Display for SourceKind {
             Self::OciArchive => "oci-archive",
             Self::Registry => "registry",
             Self::Rootfs => "rootfs",
+            Self::Sbom => "sbom",
         })
     }
 }
@@ -238,6 +242,10 @@ pub fn open(target: &str, opts: &OpenOptions) -> Result<Image, ImageError> {
             }
         }
         SourceKind::Registry => open_registry(target, opts, &platform),
+        SourceKind::Sbom => Err(ImageError::malformed(
+            target,
+            "an SBOM is not an image (hull-scan reads SBOMs)",
+        )),
     }
 }
 

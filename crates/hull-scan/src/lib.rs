@@ -7,11 +7,13 @@
 mod cache;
 mod merge;
 mod rootfs;
+mod sbom;
 mod scan;
 
 pub use cache::{Cache, CacheError};
 pub use hull_image::SourceKind;
 pub use merge::{merge, MergedFile};
+pub use sbom::read_sbom;
 pub use scan::{
     scan_image, FileRecord, Finding, ImageSummary, LayerInfo, LayerResult, Progress, ScanError,
     ScanOptions, ScanReport, Warning,

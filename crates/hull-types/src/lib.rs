@@ -15,5 +15,5 @@ pub use digest::{Digest, DigestError};
 pub use license::{is_known_spdx_id, spdx_from_debian};
 pub use os::{OsFamily, OsRelease};
 pub use package::{Location, Package, PackageKind, SourcePackage};
-pub use purl::{purl_encode, url_encode, Purl};
+pub use purl::{purl_encode, url_encode, Purl, PurlParts};
 pub use vuln::{NotMatched, Severity, Vulnerability};

@@ -13,6 +13,92 @@ impl fmt::Display for Purl {
     }
 }
 
+/// The parts of a package URL, decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurlParts {
+    pub ty: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub version: Option<String>,
+    /// Sorted by key.
+    pub qualifiers: Vec<(String, String)>,
+}
+
+impl PurlParts {
+    pub fn qualifier(&self, key: &str) -> Option<&str> {
+        self.qualifiers
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+impl Purl {
+    /// Parses a package URL (`pkg:type/namespace/name@version?qualifiers#subpath`), per the
+    /// purl specification's parsing rules; `None` when it is not one.
+    pub fn parse(s: &str) -> Option<PurlParts> {
+        let rest = s.strip_prefix("pkg:")?.trim_start_matches('/');
+        let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
+        let (rest, qs) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
+        };
+        let (path, version) = match rest.rsplit_once('@') {
+            Some((p, v)) => (p, Some(percent_decode(v)?)),
+            None => (rest, None),
+        };
+        let mut segs: Vec<&str> = path.split('/').filter(|x| !x.is_empty()).collect();
+        if segs.len() < 2 {
+            return None;
+        }
+        let ty = segs.remove(0).to_ascii_lowercase();
+        let name = percent_decode(segs.pop()?)?;
+        let namespace = if segs.is_empty() {
+            None
+        } else {
+            Some(
+                segs.iter()
+                    .map(|x| percent_decode(x))
+                    .collect::<Option<Vec<_>>>()?
+                    .join("/"),
+            )
+        };
+        let mut qualifiers = Vec::new();
+        for kv in qs.unwrap_or("").split('&').filter(|x| !x.is_empty()) {
+            let (k, v) = kv.split_once('=')?;
+            qualifiers.push((k.to_ascii_lowercase(), percent_decode(v)?));
+        }
+        qualifiers.sort();
+        if name.is_empty() {
+            return None;
+        }
+        Some(PurlParts {
+            ty,
+            namespace,
+            name,
+            version,
+            qualifiers,
+        })
+    }
+}
+
 /// Percent-encodes one purl component.
 ///
 /// The purl spec keeps ASCII letters, digits, `.`, `-`, `_`, `~` and the colon `:` as they are
@@ -75,6 +161,27 @@ mod tests {
             },
             epoch,
         }
+    }
+
+    #[test]
+    fn parses_what_it_writes() {
+        let mut p = pkg(PackageKind::Deb, "login", "1:4.13+dfsg1-1", None);
+        p.source = Some(SourcePackage {
+            name: "shadow".into(),
+            version: "1:4.13+dfsg1-1".into(),
+        });
+        let parts = Purl::parse(&p.purl(Some(&os("debian", "12"))).0).unwrap();
+        assert_eq!(parts.ty, "deb");
+        assert_eq!(parts.namespace.as_deref(), Some("debian"));
+        assert_eq!(parts.name, "login");
+        assert_eq!(parts.version.as_deref(), Some("1:4.13+dfsg1-1"));
+        assert_eq!(parts.qualifier("upstream"), Some("shadow"));
+        assert_eq!(parts.qualifier("distro"), Some("debian-12"));
+        assert!(Purl::parse("pkg:npm").is_none());
+        assert!(Purl::parse("http://x").is_none());
+        assert!(Purl::parse("pkg:deb/debian/a@%zz").is_none());
+        let scoped = Purl::parse("pkg:npm/%40angular/core@1.0.0").unwrap();
+        assert_eq!(scoped.namespace.as_deref(), Some("@angular"));
     }
 
     #[test]

@@ -89,8 +89,8 @@ impl DbArgs {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// A docker-archive or OCI tar, an OCI layout or root filesystem directory, or an image
-    /// reference (`alpine:3.20`, `registry.example/app@sha256:…`).
+    /// A docker-archive or OCI tar, an OCI layout or root filesystem directory, an image
+    /// reference (`alpine:3.20`, `registry.example/app@sha256:…`), or a CycloneDX/SPDX SBOM.
     target: String,
     /// Output format: table, json, cyclonedx, spdx. `scan` defaults to table on a terminal
     /// and json otherwise; `sbom` defaults to cyclonedx.
@@ -100,7 +100,7 @@ struct ScanArgs {
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// What the target is, instead of detecting it: docker-archive, oci, oci-archive,
-    /// registry, rootfs.
+    /// registry, rootfs, sbom (a CycloneDX or SPDX JSON file, matched without an image).
     #[arg(long)]
     kind: Option<String>,
     /// Platform to pick from a multi-platform index (`linux/arm64`); the host's by default.
@@ -202,7 +202,7 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
     let kind = match &a.kind {
         Some(k) => Some(SourceKind::parse(k).ok_or_else(|| {
             usage(anyhow::anyhow!(
-                "unknown --kind {k:?} (docker-archive, oci, oci-archive, registry, rootfs)"
+                "unknown --kind {k:?} (docker-archive, oci, oci-archive, registry, rootfs, sbom)"
             ))
         })?),
         None => None,
@@ -233,10 +233,28 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
             auth_file: a.auth_file.clone(),
         },
     };
-    let image = hull_image::open(&a.target, &open_opts).map_err(|e| match e {
-        ImageError::UnknownTarget(_) => usage(e),
-        e => input(e),
-    })?;
+    // An SBOM file is matched as it is; anything else is an image.
+    let sbom = match kind {
+        Some(SourceKind::Sbom) | None if std::path::Path::new(&a.target).is_file() => {
+            hull_scan::read_sbom(std::path::Path::new(&a.target)).map_err(input)?
+        }
+        _ => None,
+    };
+    if kind == Some(SourceKind::Sbom) && sbom.is_none() {
+        return Err(input(anyhow::anyhow!(
+            "{}: not a CycloneDX or SPDX JSON document",
+            a.target
+        )));
+    }
+    let image = match &sbom {
+        Some(_) => None,
+        None => Some(
+            hull_image::open(&a.target, &open_opts).map_err(|e| match e {
+                ImageError::UnknownTarget(_) => usage(e),
+                e => input(e),
+            })?,
+        ),
+    };
 
     let cache = if a.no_cache {
         None
@@ -316,10 +334,14 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
         }
     }
 
-    let mut report = hull_scan::scan_image(&image, &opts).map_err(|e| match e {
-        ScanError::Cache(_) => usage(e),
-        e => input(e),
-    })?;
+    let mut report = match (sbom, &image) {
+        (Some(r), _) => r,
+        (None, Some(image)) => hull_scan::scan_image(image, &opts).map_err(|e| match e {
+            ScanError::Cache(_) => usage(e),
+            e => input(e),
+        })?,
+        (None, None) => unreachable!("an image is opened whenever there is no SBOM"),
+    };
     if let Some(db) = &advisories {
         let m = hull_match::match_packages(db, report.image.os.as_ref(), &report.packages)
             .map_err(input)?;

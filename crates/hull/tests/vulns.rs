@@ -552,3 +552,98 @@ fn severity_and_unfixed_filters() {
         Some(2)
     );
 }
+
+/// An SBOM is matched without its image: hull's own CycloneDX and SPDX output give the same
+/// findings as the image, and so do SBOMs written the way Trivy (source in properties) and
+/// Syft (`upstream` qualifier) write them.
+#[test]
+fn sboms_are_matched_like_their_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = import(dir.path(), &["debian"]);
+    let img = debian_image(dir.path(), "3.0.11-1~deb12u2");
+    let from_image = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "--db",
+        &db,
+        "-f",
+        "json",
+        &img,
+    ]));
+    let want = &from_image["vulnerabilities"];
+    assert!(want.as_array().unwrap().len() > 10);
+    for format in ["cyclonedx", "spdx"] {
+        let sbom = dir.path().join(format!("sbom.{format}.json"));
+        let o = run(&[
+            "sbom",
+            "--no-cache",
+            "-f",
+            format,
+            "-o",
+            sbom.to_str().unwrap(),
+            &img,
+        ]);
+        assert!(o.status.success());
+        let v = json_of(&run(&[
+            "scan",
+            "--db",
+            &db,
+            "-f",
+            "json",
+            sbom.to_str().unwrap(),
+        ]));
+        assert_eq!(v["image"]["source"], "sbom", "{format}");
+        assert_eq!(&v["vulnerabilities"], want, "{format}");
+    }
+    // Trivy and Syft spellings of the same two packages.
+    let other = serde_json::json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [
+            {"type": "operating-system", "name": "debian", "version": "12.15"},
+            {"type": "library", "name": "libssl3", "version": "3.0.11-1~deb12u2",
+             "purl": "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12.15",
+             "properties": [{"name": "aquasecurity:trivy:SrcName", "value": "openssl"},
+                            {"name": "aquasecurity:trivy:SrcVersion", "value": "3.0.11"},
+                            {"name": "aquasecurity:trivy:SrcRelease", "value": "1~deb12u2"}]},
+            {"type": "library", "name": "openssl", "version": "3.0.11-1~deb12u2",
+             "purl": "pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl"},
+            {"type": "library", "name": "left-pad", "version": "1.3.0", "purl": "pkg:npm/left-pad@1.3.0"}
+        ]
+    });
+    let f = dir.path().join("other.cdx.json");
+    std::fs::write(&f, serde_json::to_vec(&other).unwrap()).unwrap();
+    let v = json_of(&run(&[
+        "scan",
+        "--db",
+        &db,
+        "-f",
+        "json",
+        f.to_str().unwrap(),
+    ]));
+    let got: Vec<_> = v["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["package"].clone(), x["id"].clone()))
+        .collect();
+    let expected: Vec<_> = want
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["package"].clone(), x["id"].clone()))
+        .collect();
+    assert_eq!(got, expected);
+    assert!(v["warnings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("1 components are not OS packages"));
+    // A JSON file that is no SBOM is not one.
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, b"{\"hello\": 1}").unwrap();
+    assert_eq!(
+        run(&["scan", "--kind", "sbom", junk.to_str().unwrap()])
+            .status
+            .code(),
+        Some(3)
+    );
+}
