@@ -30,11 +30,8 @@ pub fn read_sbom(path: &Path) -> Result<Option<ScanReport>, ScanError> {
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut head))
         .map_err(|e| io_err(path, e))?;
-    if !head[..n]
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|&b| b == b'{')
-    {
+    // JSON objects only: the first non-blank byte must open one.
+    if head[..n].iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Ok(None);
     }
     let mut bytes = Vec::new();
