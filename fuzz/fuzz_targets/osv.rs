@@ -1,5 +1,6 @@
 //! The OSV advisory parser: any bytes give an advisory or an error, and an advisory that
-//! parses survives the database's JSON round trip unchanged.
+//! parses survives the database's JSON round trip unchanged. Also package URLs (read from
+//! SBOMs): parsing never panics.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
@@ -9,5 +10,8 @@ fuzz_target!(|data: &[u8]| {
         let back: hull_advisory::Advisory = serde_json::from_slice(&stored).unwrap();
         assert_eq!(a, back);
         let _ = a.primary_id();
+    }
+    if let Ok(s) = std::str::from_utf8(data) {
+        let _ = hull_types::Purl::parse(s);
     }
 });
