@@ -60,6 +60,8 @@ pub struct RenderOptions {
     pub now: i64,
     /// hull's version, recorded as the SBOM tool.
     pub tool_version: String,
+    /// List every package in the table (the inventory view); otherwise only their counts.
+    pub list_packages: bool,
 }
 
 /// Renders a report.
@@ -198,6 +200,7 @@ mod tests {
 
     fn opts(color: bool) -> RenderOptions {
         RenderOptions {
+            list_packages: true,
             color,
             now: 1_700_000_000,
             tool_version: "0.1.0".into(),
@@ -218,6 +221,17 @@ mod tests {
         assert!(plain.contains("CVE-2024-2398"));
         assert!(plain.find("vulnerabilities (1)").unwrap() < plain.find("deb packages").unwrap());
         assert!(render(&report(), Format::Table, &opts(true)).contains("\x1b[1m"));
+        // Without the inventory view, packages are counted, not listed.
+        let short = render(
+            &report(),
+            Format::Table,
+            &RenderOptions {
+                list_packages: false,
+                ..opts(false)
+            },
+        );
+        assert!(short.contains("1 deb packages") && !short.contains("7.88.1-10+deb12u5  amd64"));
+        assert!(plain.contains("7.88.1-10+deb12u5  amd64"));
     }
 
     #[test]

@@ -144,6 +144,15 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         if pkgs.is_empty() {
             continue;
         }
+        if !opts.list_packages {
+            // A vulnerability scan lists findings; the inventory is `hull sbom -f table`.
+            let _ = writeln!(
+                out,
+                "\n{} {kind} packages {dim}(hull sbom -f table lists them){reset}",
+                pkgs.len()
+            );
+            continue;
+        }
         let _ = writeln!(out, "\n{bold}{} packages ({}){reset}", kind, pkgs.len());
         let w_name = pkgs
             .iter()

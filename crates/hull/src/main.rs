@@ -360,6 +360,8 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
             color: stdout_tty && std::env::var_os("NO_COLOR").is_none(),
             now,
             tool_version: env!("CARGO_PKG_VERSION").into(),
+            // The scan table lists findings; the package list is the inventory view.
+            list_packages: mode == Mode::Sbom || advisories.is_none(),
         },
     );
     write_out(a.output.as_ref(), &rendered).map_err(usage)?;
