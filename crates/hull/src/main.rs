@@ -259,16 +259,24 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
     let cache = if a.no_cache {
         None
     } else {
-        let dir = a
+        match a
             .cache_dir
             .clone()
             .or_else(|| dirs::cache_dir().map(|d| d.join("hull")))
-            .ok_or_else(|| {
-                usage(anyhow::anyhow!(
-                    "no user cache directory; pass --cache-dir or --no-cache"
-                ))
-            })?;
-        Some(Cache::open(&dir, &hull_analyzer::registry::fingerprint()).map_err(usage)?)
+        {
+            Some(dir) => {
+                Some(Cache::open(&dir, &hull_analyzer::registry::fingerprint()).map_err(usage)?)
+            }
+            None => {
+                // No HOME (some CI containers): scan without the cache rather than fail.
+                if !a.quiet {
+                    eprintln!(
+                        "hull: warning: no user cache directory; layer cache off (use --cache-dir)"
+                    );
+                }
+                None
+            }
+        }
     };
     let show_progress = !a.quiet && std::io::stderr().is_terminal();
     let progress = progress::Bar::new(show_progress);
