@@ -15,6 +15,8 @@ use crate::osv::Advisory;
 pub const SCHEMA_VERSION: u32 = 1;
 /// One OSV document larger than this is skipped as malformed.
 const MAX_DOC: u64 = 16 << 20;
+/// An OSV zip with more entries than this is refused (the largest ecosystem has ~200,000).
+const MAX_ZIP_ENTRIES: usize = 2_000_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -309,6 +311,9 @@ fn read_source(src: &Path, add: &mut Sink<'_>) -> Result<(), DbError> {
     if head[..n].starts_with(b"PK\x03\x04") {
         let f = std::fs::File::open(src).map_err(|e| serr(e.to_string()))?;
         let mut zip = zip::ZipArchive::new(f).map_err(|e| serr(format!("zip: {e}")))?;
+        if zip.len() > MAX_ZIP_ENTRIES {
+            return Err(serr(format!("{} entries, more than {MAX_ZIP_ENTRIES}", zip.len())));
+        }
         for i in 0..zip.len() {
             let entry = zip
                 .by_index(i)
