@@ -312,7 +312,10 @@ fn read_source(src: &Path, add: &mut Sink<'_>) -> Result<(), DbError> {
         let f = std::fs::File::open(src).map_err(|e| serr(e.to_string()))?;
         let mut zip = zip::ZipArchive::new(f).map_err(|e| serr(format!("zip: {e}")))?;
         if zip.len() > MAX_ZIP_ENTRIES {
-            return Err(serr(format!("{} entries, more than {MAX_ZIP_ENTRIES}", zip.len())));
+            return Err(serr(format!(
+                "{} entries, more than {MAX_ZIP_ENTRIES}",
+                zip.len()
+            )));
         }
         for i in 0..zip.len() {
             let entry = zip
