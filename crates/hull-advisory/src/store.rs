@@ -219,8 +219,11 @@ fn build(tmp: &Path, sources: &[PathBuf], now: i64) -> Result<ImportReport, DbEr
         let mut put_pkg = tx
             .prepare("INSERT OR IGNORE INTO packages(ecosystem, name, id) VALUES (?1, ?2, ?3)")
             .map_err(|e| db_err(tmp, e))?;
-        let mut add = |origin: &str, bytes: &[u8]| -> Result<(), DbError> {
-            match Advisory::from_json(bytes) {
+        let mut add = |origin: &str, bytes: Result<&[u8], String>| -> Result<(), DbError> {
+            match bytes
+                .map_err(crate::osv::OsvError)
+                .and_then(Advisory::from_json)
+            {
                 Ok(a) => {
                     let body = serde_json::to_string(&a).map_err(|e| db_err(tmp, e))?;
                     put_adv
@@ -267,8 +270,9 @@ fn build(tmp: &Path, sources: &[PathBuf], now: i64) -> Result<ImportReport, DbEr
     Ok(report)
 }
 
-/// Receives each OSV document of a source: where it came from, and its bytes.
-type Sink<'a> = dyn FnMut(&str, &[u8]) -> Result<(), DbError> + 'a;
+/// Receives each OSV document of a source: where it came from, and its bytes (or why they
+/// could not be read, which skips the document rather than the import).
+type Sink<'a> = dyn FnMut(&str, Result<&[u8], String>) -> Result<(), DbError> + 'a;
 
 /// Feeds every OSV document of a source to `add`.
 fn read_source(src: &Path, add: &mut Sink<'_>) -> Result<(), DbError> {
@@ -300,7 +304,7 @@ fn read_source(src: &Path, add: &mut Sink<'_>) -> Result<(), DbError> {
         for f in files {
             let bytes = read_bounded(std::fs::File::open(&f).map_err(|e| serr(e.to_string()))?)
                 .map_err(|e| serr(format!("{}: {e}", f.display())))?;
-            add(&f.display().to_string(), &bytes)?;
+            add(&f.display().to_string(), Ok(&bytes))?;
         }
         return Ok(());
     }
@@ -325,19 +329,17 @@ fn read_source(src: &Path, add: &mut Sink<'_>) -> Result<(), DbError> {
             if !entry.is_file() || !name.ends_with(".json") {
                 continue;
             }
+            let origin = format!("{shown}:{name}");
             match read_bounded(entry) {
-                Ok(bytes) => add(&format!("{shown}:{name}"), &bytes)?,
-                Err(e) => add(
-                    &format!("{shown}:{name}"),
-                    format!("unreadable: {e}").as_bytes(),
-                )?,
+                Ok(bytes) => add(&origin, Ok(&bytes))?,
+                Err(e) => add(&origin, Err(format!("unreadable: {e}")))?,
             }
         }
         return Ok(());
     }
     let bytes = read_bounded(std::fs::File::open(src).map_err(|e| serr(e.to_string()))?)
         .map_err(|e| serr(e.to_string()))?;
-    add(&shown, &bytes)
+    add(&shown, Ok(&bytes))
 }
 
 fn read_bounded(r: impl Read) -> std::io::Result<Vec<u8>> {

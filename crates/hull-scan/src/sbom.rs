@@ -5,6 +5,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use hull_analyzer::pkgdb::rpm::split_source_rpm;
 use hull_image::SourceKind;
 use hull_types::{
     Location, OsFamily, OsRelease, Package, PackageKind, Purl, PurlParts, SourcePackage,
@@ -217,7 +218,9 @@ fn package_of(parts: &PurlParts, props: &[(String, String)]) -> Option<Package> 
             parts.qualifier("upstream").map(|u| {
                 // Syft writes the source RPM file name; keep the package name part.
                 match kind {
-                    PackageKind::Rpm => hull_source_rpm_name(u),
+                    PackageKind::Rpm => {
+                        split_source_rpm(u).map_or_else(|| u.to_string(), |(n, _)| n)
+                    }
                     _ => u.to_string(),
                 }
             })
@@ -245,12 +248,4 @@ fn package_of(parts: &PurlParts, props: &[(String, String)]) -> Option<Package> 
             None
         },
     })
-}
-
-/// `openssl-3.0.7-27.el9.src.rpm` → `openssl`; anything else as it is.
-fn hull_source_rpm_name(s: &str) -> String {
-    let Some(base) = s.strip_suffix(".src.rpm") else {
-        return s.to_string();
-    };
-    base.rsplitn(3, '-').nth(2).unwrap_or(base).to_string()
 }
