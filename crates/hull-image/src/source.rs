@@ -32,6 +32,8 @@ pub enum SourceKind {
     Rootfs,
     /// A CycloneDX or SPDX SBOM: packages to match, no image (read by `hull-scan`).
     Sbom,
+    /// Kubernetes manifests and Dockerfiles checked by `hull k8s`: configuration, no image.
+    Config,
 }
 
 impl SourceKind {
@@ -58,6 +60,7 @@ impl fmt::Display for SourceKind {
             Self::Registry => "registry",
             Self::Rootfs => "rootfs",
             Self::Sbom => "sbom",
+            Self::Config => "config",
         })
     }
 }
@@ -210,6 +213,9 @@ pub fn open(target: &str, opts: &OpenOptions) -> Result<Image, ImageError> {
         None => return Err(ImageError::UnknownTarget(target.to_string())),
     };
     match kind {
+        SourceKind::Config => Err(ImageError::UnknownTarget(format!(
+            "{target}: configuration files are checked with `hull k8s`, not opened as an image"
+        ))),
         SourceKind::Rootfs => {
             if !path.is_dir() {
                 return Err(ImageError::NotFound(format!("{target}: not a directory")));

@@ -3,7 +3,7 @@
 //! Additions within version 1 only add optional fields; anything else bumps the version.
 
 use hull_scan::{ImageSummary, ScanReport, Warning};
-use hull_types::{NotMatched, Package, Vulnerability};
+use hull_types::{Misconfiguration, NotMatched, Package, Vulnerability};
 use serde::Serialize;
 
 use crate::{with_purls, RenderOptions};
@@ -36,6 +36,8 @@ struct Doc<'a> {
     vulnerabilities: &'a [Vulnerability],
     #[serde(rename = "not_matched", skip_serializing_if = "<[_]>::is_empty")]
     not_matched: &'a [NotMatched],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    misconfigurations: &'a [Misconfiguration],
 }
 
 pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
@@ -53,6 +55,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         warnings: &report.warnings,
         vulnerabilities: &report.vulnerabilities,
         not_matched: &report.not_matched,
+        misconfigurations: &report.misconfigurations,
     };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');

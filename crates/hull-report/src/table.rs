@@ -49,15 +49,17 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     if let Some(d) = &img.manifest_digest {
         let _ = writeln!(out, "  manifest      {d}");
     }
-    let os = img
-        .os
-        .as_ref()
-        .map_or("unknown".to_string(), |o| o.to_string());
-    let _ = writeln!(out, "  os            {os}");
+    if img.source != SourceKind::Config {
+        let os = img
+            .os
+            .as_ref()
+            .map_or("unknown".to_string(), |o| o.to_string());
+        let _ = writeln!(out, "  os            {os}");
+    }
     if !img.architecture.is_empty() {
         let _ = writeln!(out, "  architecture  {}", img.architecture);
     }
-    if img.source != SourceKind::Rootfs {
+    if !matches!(img.source, SourceKind::Rootfs | SourceKind::Config) {
         let _ = writeln!(
             out,
             "  user          {}",
@@ -139,6 +141,9 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             );
         }
     }
+    if !report.misconfigurations.is_empty() {
+        misconfigurations(&mut out, report, opts);
+    }
     for kind in [PackageKind::Deb, PackageKind::Apk, PackageKind::Rpm] {
         let pkgs: Vec<_> = report.packages.iter().filter(|p| p.kind == kind).collect();
         if pkgs.is_empty() {
@@ -194,7 +199,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             );
         }
     }
-    if report.packages.is_empty() {
+    if report.packages.is_empty() && img.source != SourceKind::Config {
         let _ = writeln!(out, "\nno OS packages found");
     }
     if !report.not_matched.is_empty() {
@@ -226,4 +231,57 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         }
     }
     out
+}
+
+/// Failed checks grouped by file (or the image config), most severe first within a file.
+fn misconfigurations(out: &mut String, report: &ScanReport, opts: &RenderOptions) {
+    let (bold, dim, reset, red, yellow) = if opts.color {
+        ("\x1b[1m", "\x1b[2m", "\x1b[0m", "\x1b[31m", "\x1b[33m")
+    } else {
+        ("", "", "", "", "")
+    };
+    let all = &report.misconfigurations;
+    let count = |s: Severity| all.iter().filter(|m| m.severity == s).count();
+    let _ = writeln!(
+        out,
+        "\n{bold}misconfigurations ({}){reset} {dim}critical {}, high {}, medium {}, low {}{reset}",
+        all.len(),
+        count(Severity::Critical),
+        count(Severity::High),
+        count(Severity::Medium),
+        count(Severity::Low)
+    );
+    let mut targets: Vec<&str> = all.iter().map(|m| m.target.as_str()).collect();
+    targets.dedup();
+    for t in targets {
+        let _ = writeln!(out, "  {bold}{t}{reset}");
+        let mut rows: Vec<_> = all.iter().filter(|m| m.target == t).collect();
+        rows.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.line.cmp(&b.line))
+                .then(a.check.cmp(&b.check))
+        });
+        for m in rows {
+            let colour = match m.severity {
+                Severity::Critical | Severity::High => red,
+                Severity::Medium => yellow,
+                _ => "",
+            };
+            let at = match (&m.resource, m.line) {
+                (Some(r), Some(l)) => format!("{r}:{l}"),
+                (Some(r), None) => r.to_string(),
+                (None, Some(l)) => format!("line {l}"),
+                (None, None) => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "    {colour}{:<8}{reset} {:<36} {dim}{}{reset}\n             {}",
+                m.severity.to_string().to_uppercase(),
+                m.check,
+                at,
+                truncate(&m.message, 100)
+            );
+        }
+    }
 }

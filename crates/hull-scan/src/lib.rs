@@ -5,12 +5,14 @@
 //! This crate is the only place that knows both images and analyzers.
 
 mod cache;
+mod config;
 mod merge;
 mod rootfs;
 mod sbom;
 mod scan;
 
 pub use cache::{Cache, CacheError};
+pub use config::{check_image_config, collect_config_files};
 pub use hull_image::SourceKind;
 pub use merge::{merge, MergedFile};
 pub use sbom::read_sbom;

@@ -170,6 +170,7 @@ pub fn read_sbom(path: &Path) -> Result<Option<ScanReport>, ScanError> {
         warnings,
         vulnerabilities: vec![],
         not_matched: vec![],
+        misconfigurations: vec![],
     }))
 }
 

@@ -7,7 +7,7 @@ use hull_image::{
     walk_layer, Compression, Entry, EntryKind, Image, ImageError, LayerRef, Limits, SourceKind,
     Visit,
 };
-use hull_types::{Digest, NotMatched, OsRelease, Package, Vulnerability};
+use hull_types::{Digest, Misconfiguration, NotMatched, OsRelease, Package, Vulnerability};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -149,6 +149,9 @@ pub struct ScanReport {
     /// Packages that could not be checked, with the reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_matched: Vec<NotMatched>,
+    /// Failed configuration checks (image config, Dockerfiles, Kubernetes manifests).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub misconfigurations: Vec<Misconfiguration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -401,5 +404,6 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
         warnings,
         vulnerabilities: vec![],
         not_matched: vec![],
+        misconfigurations: vec![],
     })
 }

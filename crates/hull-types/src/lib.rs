@@ -6,6 +6,7 @@
 
 mod digest;
 mod license;
+mod misconfig;
 mod os;
 mod package;
 mod purl;
@@ -13,6 +14,7 @@ mod vuln;
 
 pub use digest::{Digest, DigestError};
 pub use license::{is_known_spdx_id, spdx_from_debian};
+pub use misconfig::{Misconfiguration, ResourceRef};
 pub use os::{OsFamily, OsRelease};
 pub use package::{Location, Package, PackageKind, SourcePackage};
 pub use purl::{purl_encode, url_encode, Purl, PurlParts};

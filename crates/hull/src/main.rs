@@ -1,7 +1,7 @@
 //! `hull`: parse the command line, open the target, scan, render, pick the exit code.
 //! Everything else lives in the libraries.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use hull_scan::{Cache, ScanError, ScanOptions};
 mod progress;
 
 /// Exit codes, as documented in the README.
+const EXIT_POLICY: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_INPUT: u8 = 3;
 
@@ -36,9 +37,76 @@ enum Command {
     Scan(ScanArgs),
     /// Write the software bill of materials of an image (CycloneDX by default).
     Sbom(ScanArgs),
+    /// Check Kubernetes manifests and Dockerfiles: Pod Security Standards, NetworkPolicy
+    /// coverage, RBAC, workload hygiene, Dockerfile practice. PATHs are files or
+    /// directories; `-` reads a manifest stream from standard input
+    /// (`helm template … | hull k8s -`).
+    K8s(K8sArgs),
     /// Manage the advisory database.
     #[command(subcommand)]
     Db(DbCommand),
+}
+
+/// Options of the configuration checks, shared by `scan` and `k8s`.
+#[derive(Args, Clone)]
+struct ConfigArgs {
+    /// Pod Security Standards level workloads are held to: baseline or restricted.
+    #[arg(long, default_value = "restricted")]
+    pss_level: String,
+    /// Registries images may come from (comma-separated hosts or host/path prefixes);
+    /// others are reported. Default: any.
+    #[arg(long, value_delimiter = ',')]
+    allowed_registries: Vec<String>,
+    /// Exit with code 1 when a finding of this severity or higher is reported
+    /// (low, medium, high, critical).
+    #[arg(long)]
+    fail_on: Option<String>,
+}
+
+impl ConfigArgs {
+    fn options(&self) -> Result<hull_config::Options, Failure> {
+        let level = hull_config::k8s::pss::Level::parse(&self.pss_level).ok_or_else(|| {
+            usage(anyhow::anyhow!(
+                "--pss-level must be baseline or restricted, got {:?}",
+                self.pss_level
+            ))
+        })?;
+        Ok(hull_config::Options {
+            k8s: hull_config::k8s::Options {
+                level,
+                allowed_registries: self.allowed_registries.clone(),
+            },
+            ..Default::default()
+        })
+    }
+
+    fn fail_on(&self) -> Result<Option<hull_types::Severity>, Failure> {
+        self.fail_on
+            .as_deref()
+            .map(|l| {
+                hull_types::Severity::parse_level(l).ok_or_else(|| {
+                    usage(anyhow::anyhow!(
+                        "--fail-on must be low, medium, high or critical, got {l:?}"
+                    ))
+                })
+            })
+            .transpose()
+    }
+}
+
+#[derive(Args)]
+struct K8sArgs {
+    /// Manifest files (YAML or JSON, multi-document), Dockerfiles, directories, or `-`.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format: table (default on a terminal) or json.
+    #[arg(short, long)]
+    format: Option<String>,
+    /// Write the report to a file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    config: ConfigArgs,
 }
 
 #[derive(Subcommand)]
@@ -128,8 +196,9 @@ struct ScanArgs {
     #[arg(long)]
     plain_http: bool,
     /// Scanners to run, comma-separated: `vuln` (known vulnerabilities; needs the advisory
-    /// database), or `none` for the inventory alone. Default for `scan`: `vuln` when a
-    /// database exists; for `sbom`: `none`.
+    /// database), `misconfig` (image config and history; in a directory, its Dockerfiles
+    /// and Kubernetes manifests), or `none` for the inventory alone. Default for `scan`:
+    /// `vuln,misconfig` (vuln only when a database exists); for `sbom`: `none`.
     #[arg(long, value_delimiter = ',')]
     scanners: Option<Vec<String>>,
     #[command(flatten)]
@@ -144,6 +213,8 @@ struct ScanArgs {
     /// Warn when the advisory database is older than this many days.
     #[arg(long, default_value_t = 7)]
     db_max_age_days: u64,
+    #[command(flatten)]
+    config: ConfigArgs,
 }
 
 /// An error with the exit code it deserves.
@@ -171,6 +242,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(a) => run(a, Mode::Scan),
         Command::Sbom(a) => run(a, Mode::Sbom),
+        Command::K8s(a) => k8s(a),
         Command::Db(c) => db(c),
     };
     match result {
@@ -301,19 +373,23 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
     };
     // Decide before the (long) scan whether vulnerabilities can be checked.
     let explicit = a.scanners.is_some();
-    let default_scanner = match mode {
-        Mode::Scan => "vuln",
-        Mode::Sbom => "none",
+    let default_scanners: &[&str] = match mode {
+        Mode::Scan => &["vuln", "misconfig"],
+        Mode::Sbom => &["none"],
     };
     let scanners = a
         .scanners
         .clone()
-        .unwrap_or_else(|| vec![default_scanner.into()]);
+        .unwrap_or_else(|| default_scanners.iter().map(|s| s.to_string()).collect());
     for s in &scanners {
-        if !matches!(s.as_str(), "vuln" | "none") {
-            return Err(usage(anyhow::anyhow!("unknown scanner {s:?} (vuln, none)")));
+        if !matches!(s.as_str(), "vuln" | "misconfig" | "none") {
+            return Err(usage(anyhow::anyhow!(
+                "unknown scanner {s:?} (vuln, misconfig, none)"
+            )));
         }
     }
+    let config_opts = a.config.options()?;
+    let fail_on = a.config.fail_on()?;
     let db_path = a.db.path()?;
     let advisories = if scanners.iter().any(|s| s == "vuln") {
         match hull_advisory::Database::open(&db_path) {
@@ -361,6 +437,27 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
             .collect();
         report.not_matched = m.not_matched;
     }
+    if scanners.iter().any(|s| s == "misconfig") {
+        if let Some(image) = &image {
+            match (&image.rootfs, image.kind) {
+                (Some(dir), SourceKind::Rootfs) => {
+                    let (files, warnings) = hull_scan::collect_config_files(dir);
+                    let r = hull_config::check_files(&files, &config_opts);
+                    report.misconfigurations = r.findings;
+                    report.warnings.extend(warnings);
+                    report
+                        .warnings
+                        .extend(r.warnings.into_iter().map(|w| hull_scan::Warning {
+                            layer: None,
+                            path: w.path,
+                            message: w.message,
+                        }));
+                    report.warnings.sort();
+                }
+                _ => report.misconfigurations = hull_scan::check_image_config(image),
+            }
+        }
+    }
     let rendered = hull_report::render(
         &report,
         format,
@@ -373,7 +470,131 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
         },
     );
     write_out(a.output.as_ref(), &rendered).map_err(usage)?;
+    policy(&report, fail_on)
+}
+
+/// Exit code 1 when `--fail-on` names a level some finding reaches.
+fn policy(
+    report: &hull_scan::ScanReport,
+    fail_on: Option<hull_types::Severity>,
+) -> Result<(), Failure> {
+    let Some(level) = fail_on else { return Ok(()) };
+    let n = report
+        .vulnerabilities
+        .iter()
+        .filter(|v| v.level() >= level)
+        .count()
+        + report
+            .misconfigurations
+            .iter()
+            .filter(|m| m.severity >= level)
+            .count();
+    if n > 0 {
+        return Err(Failure {
+            code: EXIT_POLICY,
+            error: anyhow::anyhow!("{n} findings at or above {level} (--fail-on)"),
+        });
+    }
     Ok(())
+}
+
+/// `hull k8s`: manifests and Dockerfiles, no image.
+fn k8s(a: K8sArgs) -> Result<(), Failure> {
+    let stdout_tty = a.output.is_none() && std::io::stdout().is_terminal();
+    let format = match &a.format {
+        Some(f) => match f.parse::<Format>().map_err(|e| usage(anyhow::anyhow!(e)))? {
+            f @ (Format::Table | Format::Json) => f,
+            f => {
+                return Err(usage(anyhow::anyhow!(
+                    "hull k8s writes table or json, not {f}"
+                )))
+            }
+        },
+        None if stdout_tty => Format::Table,
+        None => Format::Json,
+    };
+    let opts = a.config.options()?;
+    let fail_on = a.config.fail_on()?;
+    let mut files = Vec::new();
+    let mut warnings = Vec::new();
+    for p in &a.paths {
+        if p.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .lock()
+                .take(opts.yaml.max_bytes as u64 + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| input(anyhow::anyhow!("reading standard input: {e}")))?;
+            files.push(hull_config::InputFile {
+                path: "-".into(),
+                bytes,
+            });
+        } else if p.exists() {
+            let (f, w) = hull_scan::collect_config_files(p);
+            files.extend(f);
+            warnings.extend(w);
+        } else {
+            return Err(input(anyhow::anyhow!(
+                "{}: no such file or directory",
+                p.display()
+            )));
+        }
+    }
+    let r = hull_config::check_files(&files, &opts);
+    warnings.extend(r.warnings.into_iter().map(|w| hull_scan::Warning {
+        layer: None,
+        path: w.path,
+        message: w.message,
+    }));
+    warnings.sort();
+    let name = a
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let report = hull_scan::ScanReport {
+        image: hull_scan::ImageSummary {
+            name,
+            source: SourceKind::Config,
+            manifest_digest: None,
+            image_id: None,
+            repo_tags: vec![],
+            os: None,
+            architecture: String::new(),
+            created: None,
+            user: None,
+            entrypoint: None,
+            cmd: None,
+            exposed_ports: vec![],
+            layers: vec![],
+        },
+        packages: vec![],
+        warnings,
+        vulnerabilities: vec![],
+        not_matched: vec![],
+        misconfigurations: r.findings,
+    };
+    let mut rendered = hull_report::render(
+        &report,
+        format,
+        &RenderOptions {
+            color: stdout_tty && std::env::var_os("NO_COLOR").is_none(),
+            now: now(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            list_packages: false,
+        },
+    );
+    if format == Format::Table {
+        rendered.push_str(&format!(
+            "\n{} Kubernetes objects and {} Dockerfiles checked ({} findings)\n",
+            r.objects,
+            r.dockerfiles,
+            report.misconfigurations.len()
+        ));
+    }
+    write_out(a.output.as_ref(), &rendered).map_err(usage)?;
+    policy(&report, fail_on)
 }
 
 /// Seconds since the epoch; `SOURCE_DATE_EPOCH` pins it for reproducible output.

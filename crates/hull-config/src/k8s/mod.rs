@@ -1,0 +1,287 @@
+//! Kubernetes manifests: objects read from YAML or JSON (multi-document streams, `List`
+//! kinds), the pod template of every workload kind, and the checks over them: Pod Security
+//! Standards, NetworkPolicy coverage, RBAC and workload hygiene.
+
+pub mod hygiene;
+pub mod netpol;
+pub mod pss;
+pub mod rbac;
+
+use hull_types::{Misconfiguration, ResourceRef};
+
+use crate::yaml::{self, Bounds, Node};
+use crate::{Check, FileWarning};
+
+/// One Kubernetes object from a manifest.
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub file: String,
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    /// As the manifest says; `None` when it does not (`kubectl apply` then uses the
+    /// context's namespace, `default` unless configured).
+    pub namespace: Option<String>,
+    pub node: Node,
+}
+
+impl Object {
+    pub fn resource(&self) -> ResourceRef {
+        ResourceRef {
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    /// The namespace used to group objects: the manifest's, or `default`.
+    pub fn ns(&self) -> &str {
+        self.namespace.as_deref().unwrap_or("default")
+    }
+
+    pub(crate) fn finding(&self, check: &Check, line: u32, message: String) -> Misconfiguration {
+        check.finding(
+            &self.file,
+            (line > 0).then_some(line),
+            Some(self.resource()),
+            message,
+        )
+    }
+}
+
+/// A workload's pod template: the metadata and spec every pod it creates gets.
+pub struct PodTemplate<'a> {
+    pub object: &'a Object,
+    pub meta: &'a Node,
+    pub spec: &'a Node,
+}
+
+impl Object {
+    /// The pod template of a workload kind (`None` for other kinds).
+    pub fn pod_template(&self) -> Option<PodTemplate<'_>> {
+        let n = &self.node;
+        let t = match self.kind.as_str() {
+            "Pod" => n,
+            "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "Job"
+            | "ReplicationController" => n.at("spec.template"),
+            "CronJob" => n.at("spec.jobTemplate.spec.template"),
+            "PodTemplate" => n.get("template"),
+            _ => return None,
+        };
+        let spec = t.get("spec");
+        if spec.is_null() {
+            return None;
+        }
+        Some(PodTemplate {
+            object: self,
+            meta: t.get("metadata"),
+            spec,
+        })
+    }
+
+    /// Whether pods of this workload are expected to keep running (probes make sense).
+    pub fn long_running(&self) -> bool {
+        !matches!(
+            self.kind.as_str(),
+            "Job" | "CronJob" | "Pod" | "PodTemplate"
+        )
+    }
+}
+
+/// Reads the Kubernetes objects in one file. Documents without `apiVersion` and `kind` are
+/// not Kubernetes objects and are skipped silently (a source tree holds many other YAML
+/// files); a document that cannot be parsed is a warning naming the file and line.
+pub fn load(path: &str, bytes: &[u8], bounds: &Bounds) -> (Vec<Object>, Vec<FileWarning>) {
+    let (docs, err) = yaml::parse_stream(bytes, bounds);
+    let mut objects = Vec::new();
+    for d in docs {
+        collect(path, d.root, &mut objects, 0);
+    }
+    let warnings = err
+        .map(|e| FileWarning {
+            path: path.to_string(),
+            message: format!("not read past: {e}"),
+        })
+        .into_iter()
+        .collect();
+    (objects, warnings)
+}
+
+fn collect(path: &str, node: Node, out: &mut Vec<Object>, depth: u8) {
+    let (Some(api_version), Some(kind)) = (
+        node.get("apiVersion").as_str().map(str::to_string),
+        node.get("kind").as_str().map(str::to_string),
+    ) else {
+        return;
+    };
+    if kind.ends_with("List") && depth == 0 {
+        if let yaml::Value::Map(entries) = node.value {
+            for (k, v) in entries {
+                if k == "items" {
+                    if let yaml::Value::Seq(items) = v.value {
+                        for item in items {
+                            collect(path, item, out, depth + 1);
+                        }
+                    }
+                }
+            }
+        }
+        return;
+    }
+    let name = node
+        .at("metadata.name")
+        .text()
+        .or_else(|| node.at("metadata.generateName").text())
+        .map(|s| s.into_owned())
+        .unwrap_or_default();
+    let namespace = node.at("metadata.namespace").text().map(|s| s.into_owned());
+    out.push(Object {
+        file: path.to_string(),
+        api_version,
+        kind,
+        name,
+        namespace,
+        node,
+    });
+}
+
+/// Label selector semantics (`matchLabels` and `matchExpressions`, ANDed). An empty or
+/// absent selector selects everything, as for a NetworkPolicy's `podSelector`.
+pub fn selects(selector: &Node, labels: &Node) -> bool {
+    let label = |k: &str| labels.get(k).text();
+    for (k, want) in selector.get("matchLabels").entries() {
+        if label(k).as_deref() != want.text().as_deref() {
+            return false;
+        }
+    }
+    for e in selector.get("matchExpressions").items() {
+        let key = e.get("key").text().unwrap_or_default();
+        let have = label(&key);
+        let values: Vec<_> = e
+            .get("values")
+            .items()
+            .iter()
+            .filter_map(Node::text)
+            .collect();
+        let ok = match e.get("operator").as_str() {
+            Some("In") => have.as_ref().is_some_and(|h| values.contains(h)),
+            Some("NotIn") => have.as_ref().is_none_or(|h| !values.contains(h)),
+            Some("Exists") => have.is_some(),
+            Some("DoesNotExist") => have.is_none(),
+            // An invalid operator is rejected by the API server; it selects nothing.
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether a selector is empty (`{}` or absent): it selects every pod.
+pub fn selects_all(selector: &Node) -> bool {
+    selector.get("matchLabels").entries().is_empty()
+        && selector.get("matchExpressions").items().is_empty()
+}
+
+/// How to check manifests.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The Pod Security Standards level to hold workloads to.
+    pub level: pss::Level,
+    /// Registries (host, or host/path prefix) images may come from; empty: any.
+    pub allowed_registries: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            level: pss::Level::Restricted,
+            allowed_registries: Vec::new(),
+        }
+    }
+}
+
+/// Runs every Kubernetes check over a set of objects (all of them together: NetworkPolicy
+/// coverage and service-account settings depend on other objects).
+pub fn check(objects: &[Object], opts: &Options) -> Vec<Misconfiguration> {
+    let mut out = Vec::new();
+    for o in objects {
+        if let Some(t) = o.pod_template() {
+            for (control, violations) in pss::evaluate(opts.level, t.meta, t.spec) {
+                for v in violations {
+                    out.push(o.finding(&control.check, v.line, v.detail));
+                }
+            }
+            hygiene::check(&t, opts, &mut out);
+        }
+    }
+    netpol::check(objects, &mut out);
+    rbac::check(objects, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every check this module can report, for the registry.
+pub fn checks() -> Vec<&'static Check> {
+    let mut v: Vec<&'static Check> = pss::CONTROLS.iter().map(|c| &c.check).collect();
+    v.extend(hygiene::CHECKS);
+    v.extend(netpol::CHECKS);
+    v.extend(rbac::CHECKS);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(s: &str) -> Node {
+        yaml::parse_stream(s.as_bytes(), &Bounds::default()).0[0]
+            .root
+            .clone()
+    }
+
+    #[test]
+    fn selector_semantics() {
+        let labels = node("app: web\ntier: front\n");
+        assert!(selects(&node("{}"), &labels));
+        assert!(selects(&node("matchLabels: {app: web}"), &labels));
+        assert!(!selects(&node("matchLabels: {app: db}"), &labels));
+        assert!(selects(
+            &node("matchExpressions: [{key: tier, operator: In, values: [front, back]}]"),
+            &labels
+        ));
+        assert!(!selects(
+            &node("matchExpressions: [{key: tier, operator: NotIn, values: [front]}]"),
+            &labels
+        ));
+        assert!(selects(
+            &node("matchExpressions: [{key: env, operator: DoesNotExist}]"),
+            &labels
+        ));
+        assert!(!selects(
+            &node("matchExpressions: [{key: env, operator: Exists}]"),
+            &labels
+        ));
+        assert!(!selects(
+            &node("matchLabels: {app: web}\nmatchExpressions: [{key: env, operator: Exists}]"),
+            &labels
+        ));
+    }
+
+    #[test]
+    fn lists_and_workload_templates() {
+        let y = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: a, namespace: x}\n  spec:\n    template:\n      spec:\n        containers: [{name: c, image: nginx}]\n- apiVersion: batch/v1\n  kind: CronJob\n  metadata: {name: b}\n  spec:\n    jobTemplate:\n      spec:\n        template:\n          spec:\n            containers: [{name: c, image: busybox}]\n";
+        let (objs, w) = load("m.yaml", y.as_bytes(), &Bounds::default());
+        assert!(w.is_empty());
+        assert_eq!(objs.len(), 2);
+        assert_eq!(objs[0].ns(), "x");
+        assert_eq!(objs[1].ns(), "default");
+        assert!(objs.iter().all(|o| o.pod_template().is_some()));
+    }
+}

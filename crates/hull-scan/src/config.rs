@@ -1,0 +1,156 @@
+//! Configuration checks on what a scan reads: the image config and history, and the
+//! Dockerfiles and Kubernetes manifests of a directory.
+
+use std::io::Read;
+use std::path::Path;
+
+use hull_config::image::ImageView;
+use hull_config::{FileKind, InputFile};
+use hull_image::Image;
+use hull_types::Misconfiguration;
+
+use crate::Warning;
+
+/// Largest manifest or Dockerfile read from a directory; larger YAML/JSON is data, not
+/// configuration.
+const MAX_CONFIG_FILE: u64 = 4 << 20;
+/// Directory depth and entry bounds for the walk.
+const MAX_DEPTH: usize = 64;
+const MAX_ENTRIES: u64 = 2_000_000;
+/// Directories that hold other people's files, not the project's configuration.
+const SKIP_DIRS: &[&str] = &[".git", "node_modules", ".terraform", "__pycache__"];
+
+/// Checks an image's config and history.
+pub fn check_image_config(image: &Image) -> Vec<Misconfiguration> {
+    let cfg = &image.config;
+    let mut layer = 0usize;
+    let history = cfg
+        .history
+        .iter()
+        .map(|h| {
+            let idx = if h.empty_layer {
+                None
+            } else {
+                layer += 1;
+                Some(layer - 1)
+            };
+            (idx, h.created_by.clone().unwrap_or_default())
+        })
+        .collect();
+    let view = ImageView {
+        user: cfg.config.user.clone(),
+        env: cfg.config.env.clone().unwrap_or_default(),
+        labels: cfg.config.labels.clone().unwrap_or_default(),
+        exposed_ports: cfg
+            .config
+            .exposed_ports
+            .as_ref()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default(),
+        healthcheck: cfg.config.healthcheck.as_ref().map(|h| h.test.clone()),
+        history,
+    };
+    hull_config::image::check(&view, &[], usize::MAX)
+}
+
+/// Reads the Dockerfiles and YAML/JSON files under `root` that may be configuration.
+/// Symlinks are not followed; YAML/JSON without an `apiVersion` is skipped unread past the
+/// first bytes that say so.
+pub fn collect_config_files(root: &Path) -> (Vec<InputFile>, Vec<Warning>) {
+    let mut files = Vec::new();
+    let mut warnings = Vec::new();
+    if root.is_file() {
+        read_one(
+            root,
+            &root.display().to_string(),
+            true,
+            &mut files,
+            &mut warnings,
+        );
+        return (files, warnings);
+    }
+    let mut stack = vec![(root.to_path_buf(), String::new(), 0usize)];
+    let mut seen = 0u64;
+    while let Some((dir, rel, depth)) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            warnings.push(Warning {
+                layer: None,
+                path: rel,
+                message: "unreadable directory".into(),
+            });
+            continue;
+        };
+        let mut entries: Vec<_> = rd.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            seen += 1;
+            if seen > MAX_ENTRIES {
+                warnings.push(Warning {
+                    layer: None,
+                    path: rel.clone(),
+                    message: "too many entries; rest not read".into(),
+                });
+                return (files, warnings);
+            }
+            let name = e.file_name().to_string_lossy().into_owned();
+            let path = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                if depth < MAX_DEPTH && !SKIP_DIRS.contains(&name.as_str()) {
+                    stack.push((e.path(), path, depth + 1));
+                }
+            } else if ft.is_file() && FileKind::of(&name).is_some() {
+                read_one(&e.path(), &path, false, &mut files, &mut warnings);
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    (files, warnings)
+}
+
+fn read_one(
+    p: &Path,
+    shown: &str,
+    explicit: bool,
+    files: &mut Vec<InputFile>,
+    warnings: &mut Vec<Warning>,
+) {
+    let mut bytes = Vec::new();
+    let read =
+        std::fs::File::open(p).and_then(|f| f.take(MAX_CONFIG_FILE + 1).read_to_end(&mut bytes));
+    if let Err(e) = read {
+        warnings.push(Warning {
+            layer: None,
+            path: shown.to_string(),
+            message: format!("unreadable: {e}"),
+        });
+        return;
+    }
+    if bytes.len() as u64 > MAX_CONFIG_FILE {
+        if explicit {
+            warnings.push(Warning {
+                layer: None,
+                path: shown.to_string(),
+                message: format!("larger than {MAX_CONFIG_FILE} bytes; not checked"),
+            });
+        }
+        return;
+    }
+    let kind = FileKind::of(shown).unwrap_or(FileKind::Manifest);
+    // A manifest names its apiVersion; other YAML/JSON (package.json, CI files) is skipped.
+    if kind == FileKind::Manifest && !explicit && memchr(&bytes, b"apiVersion").is_none() {
+        return;
+    }
+    files.push(InputFile {
+        path: shown.to_string(),
+        bytes,
+    });
+}
+
+fn memchr(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
