@@ -201,3 +201,21 @@ mod tests {
         assert_eq!(FileKind::of("main.rs"), None);
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    /// The user documentation lists every check, and nothing that is not one.
+    #[test]
+    fn docs_list_every_check() {
+        let doc = include_str!("../../../docs/misconfig.md");
+        for c in super::checks() {
+            assert!(
+                doc.contains(&format!("| `{}` | {} | {} |", c.id, c.title, c.severity)),
+                "docs/misconfig.md does not list {} as it is",
+                c.id
+            );
+        }
+        let listed = doc.lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(listed, super::checks().len());
+    }
+}

@@ -29,7 +29,7 @@ impl Default for Bounds {
     fn default() -> Self {
         Self {
             max_bytes: 16 << 20,
-            max_nodes: 2_000_000,
+            max_nodes: 1_000_000,
             max_depth: 100,
         }
     }

@@ -195,6 +195,16 @@ mod tests {
                 reason: "Debian:12 curl 7.88.1-10+deb12u5 < fixed 7.88.1-10+deb12u6".into(),
             }],
             not_matched: vec![],
+            misconfigurations: vec![hull_types::Misconfiguration {
+                target: "image config".into(),
+                line: None,
+                check: "image-sensitive-port".into(),
+                severity: hull_types::Severity::Medium,
+                title: "Sensitive port exposed".into(),
+                resource: None,
+                message: "exposes 22/tcp (SSH)".into(),
+                remediation: "Do not expose remote shells.".into(),
+            }],
         }
     }
 
@@ -220,6 +230,8 @@ mod tests {
         assert!(plain.contains("vulnerabilities (1)"));
         assert!(plain.contains("CVE-2024-2398"));
         assert!(plain.find("vulnerabilities (1)").unwrap() < plain.find("deb packages").unwrap());
+        assert!(plain.contains("misconfigurations (1)"));
+        assert!(plain.contains("image-sensitive-port"));
         assert!(render(&report(), Format::Table, &opts(true)).contains("\x1b[1m"));
         // Without the inventory view, packages are counted, not listed.
         let short = render(

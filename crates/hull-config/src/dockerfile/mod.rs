@@ -164,13 +164,12 @@ pub fn check(path: &str, df: &Dockerfile) -> Vec<Misconfiguration> {
                     f(&ADD_URL, ins.line, format!("ADD {text}"));
                 }
             }
-            "RUN" => {
+            "RUN"
                 if run_scripts(ins)
                     .iter()
-                    .any(|s| shell::pipes_download_to_shell(s))
-                {
-                    f(&PIPE_SHELL, ins.line, first_line(&text));
-                }
+                    .any(|s| shell::pipes_download_to_shell(s)) =>
+            {
+                f(&PIPE_SHELL, ins.line, first_line(&text));
             }
             _ => {}
         }

@@ -83,6 +83,11 @@ pub fn docker_archive(path: &Path, layers: &[Vec<u8>], claimed: Option<Vec<Strin
             .collect()
     });
     let config = config_json(&diff_ids, "amd64");
+    docker_archive_with_config(path, layers, config);
+}
+
+/// Writes a classic `docker save` archive with the given config document.
+pub fn docker_archive_with_config(path: &Path, layers: &[Vec<u8>], config: Vec<u8>) {
     let config_name = format!("{}.json", sha(&config));
     let mut b = tar::Builder::new(Vec::new());
     let mut add = |name: &str, data: &[u8]| {
