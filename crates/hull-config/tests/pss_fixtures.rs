@@ -90,3 +90,23 @@ fn levels_nest() {
         assert!(pss::evaluate(pss::Level::Baseline, t.meta, t.spec).is_empty());
     }
 }
+
+/// Findings agree with the verdict: a pod is denied exactly when it has PSS findings (the
+/// Windows exemptions aside, where a baseline finding stays reported at restricted).
+#[test]
+fn findings_agree_with_verdicts() {
+    for (name, level) in [("baseline", pss::Level::Baseline), ("restricted", pss::Level::Restricted)] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pss").join(name).join("v1.37");
+        for verdict in ["pass", "fail"] {
+            for e in std::fs::read_dir(root.join(verdict)).unwrap() {
+                let path = e.unwrap().path();
+                let bytes = std::fs::read(&path).unwrap();
+                let (objs, _) = k8s::load("f.yaml", &bytes, &Bounds::default());
+                let t = objs[0].pod_template().unwrap();
+                let f = pss::findings(level, t.meta, t.spec);
+                assert_eq!(f.is_empty(), verdict == "pass", "{}: {f:?}", path.display());
+                assert!(f.iter().all(|(_, v)| v.line > 0), "{}", path.display());
+            }
+        }
+    }
+}

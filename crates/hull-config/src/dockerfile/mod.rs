@@ -86,16 +86,31 @@ pub static APT_LISTS: Check = Check {
     remediation: "End the same RUN with `rm -rf /var/lib/apt/lists/*`.",
 };
 
+pub static SENSITIVE_PORT: Check = Check {
+    id: "dockerfile-sensitive-port",
+    title: "EXPOSE of a remote-shell or Docker daemon port",
+    severity: Severity::Medium,
+    remediation: "Do not expose SSH (22), Telnet (23), RDP (3389) or the Docker daemon (2375/2376).",
+};
+pub static NO_HEALTHCHECK: Check = Check {
+    id: "dockerfile-no-healthcheck",
+    title: "No HEALTHCHECK in the final stage",
+    severity: Severity::Low,
+    remediation: "Add a HEALTHCHECK (or rely on orchestrator probes and ignore this check).",
+};
+
 pub static CHECKS: &[&Check] = &[
     &ADD_URL,
     &APT_LISTS,
     &BASE_UNPINNED,
     &CHMOD_777,
     &PIPE_SHELL,
+    &NO_HEALTHCHECK,
     &NO_USER,
     &UNPINNED_PACKAGES,
     &SECRET_ARG,
     &SECRET_ENV,
+    &SENSITIVE_PORT,
     &SUDO,
     &USER_ROOT,
 ];
@@ -191,6 +206,23 @@ pub fn check(path: &str, df: &Dockerfile) -> Vec<Misconfiguration> {
                 let name = u.trim().split(':').next().unwrap_or("");
                 if name == "root" || name == "0" {
                     f(&USER_ROOT, line, format!("USER {}", u.trim()));
+                }
+            }
+        }
+        match last.iter().rev().find(|i| i.keyword == "HEALTHCHECK") {
+            Some(h) if !h.args.text().trim().eq_ignore_ascii_case("none") => {}
+            _ => f(
+                &NO_HEALTHCHECK,
+                last[0].line,
+                "the final stage has no HEALTHCHECK".into(),
+            ),
+        }
+        for ins in last.iter().filter(|i| i.keyword == "EXPOSE") {
+            for p in ins.args.text().split_whitespace() {
+                let (num, proto) = p.split_once('/').unwrap_or((p, "tcp"));
+                let sensitive = matches!(num, "22" | "23" | "2375" | "2376" | "3389");
+                if sensitive && proto.eq_ignore_ascii_case("tcp") {
+                    f(&SENSITIVE_PORT, ins.line, format!("EXPOSE {p}"));
                 }
             }
         }
@@ -453,7 +485,7 @@ mod tests {
         ids(src).iter().any(|(i, _)| i == id)
     }
 
-    const GOOD_TAIL: &str = "USER 10001\n";
+    const GOOD_TAIL: &str = "USER 10001\nHEALTHCHECK CMD [\"/app\", \"health\"]\n";
 
     #[test]
     fn base_image_pinning() {
@@ -494,16 +526,21 @@ mod tests {
     #[test]
     fn user() {
         assert_eq!(
-            ids("FROM a:1\nRUN true\n"),
-            [("dockerfile-no-user".into(), 1)]
+            ids("FROM a:1\nRUN true\nHEALTHCHECK NONE\n"),
+            [
+                ("dockerfile-no-healthcheck".into(), 1),
+                ("dockerfile-no-user".into(), 1)
+            ]
         );
         assert_eq!(
-            ids("FROM a:1\nUSER app\nUSER root:root\n"),
+            ids("FROM a:1\nUSER app\nUSER root:root\nHEALTHCHECK CMD true\n"),
             [("dockerfile-user-root".into(), 3)]
         );
-        assert!(ids("FROM a:1\nUSER root\nRUN x\nUSER 1000\n").is_empty());
+        assert!(ids("FROM a:1\nUSER root\nRUN x\nUSER 1000\nHEALTHCHECK CMD true\n").is_empty());
         // Only the final stage's user matters.
-        assert!(ids("FROM a:1 AS b\nUSER root\nFROM c:2\nUSER app\n").is_empty());
+        assert!(
+            ids("FROM a:1 AS b\nUSER root\nFROM c:2\nUSER app\nHEALTHCHECK CMD true\n").is_empty()
+        );
         assert!(has(
             "FROM a:1 AS b\nUSER app\nFROM c:2\n",
             "dockerfile-no-user"
@@ -536,6 +573,12 @@ mod tests {
             &format!("FROM a:1\nARG VERSION=1\n{GOOD_TAIL}"),
             "dockerfile-secret-in-arg"
         ));
+    }
+
+    #[test]
+    fn exposed_ports() {
+        assert!(has(&format!("FROM a:1\nEXPOSE 8080 22/tcp\n{GOOD_TAIL}"), "dockerfile-sensitive-port"));
+        assert!(!has(&format!("FROM a:1\nEXPOSE 8080 53/udp 2222\n{GOOD_TAIL}"), "dockerfile-sensitive-port"));
     }
 
     #[test]

@@ -212,10 +212,8 @@ pub fn check(objects: &[Object], opts: &Options) -> Vec<Misconfiguration> {
     let mut out = Vec::new();
     for o in objects {
         if let Some(t) = o.pod_template() {
-            for (control, violations) in pss::evaluate(opts.level, t.meta, t.spec) {
-                for v in violations {
-                    out.push(o.finding(&control.check, v.line, v.detail));
-                }
+            for (control, v) in pss::findings(opts.level, t.meta, t.spec) {
+                out.push(o.finding(&control.check, v.line, v.detail));
             }
             hygiene::check(&t, opts, &mut out);
         }

@@ -37,6 +37,7 @@ pub struct Violation {
 }
 
 /// A control: the check it reports as, its level, and its test.
+#[derive(Debug)]
 pub struct Control {
     pub check: Check,
     pub level: Level,
@@ -293,6 +294,39 @@ pub fn evaluate(level: Level, meta: &Node, spec: &Node) -> Vec<(&'static Control
         .collect()
 }
 
+/// Violations to report as findings. [`evaluate`] gives the admission verdict, where a
+/// restricted control replaces the baseline control it tightens; a report is more useful
+/// when a pod that breaks the baseline says so at baseline severity, so here every control
+/// up to `level` runs, a restricted violation that repeats a baseline one (same line, same
+/// words) is dropped, and one control's violations on one line are joined.
+pub fn findings(level: Level, meta: &Node, spec: &Node) -> Vec<(&'static Control, Violation)> {
+    let active: Vec<(&'static Control, Vec<Violation>)> = CONTROLS
+        .iter()
+        .filter(|c| c.level <= level)
+        .map(|c| (c, (c.eval)(meta, spec)))
+        .collect();
+    let mut out = Vec::new();
+    for (c, violations) in &active {
+        let replaced: Vec<&Violation> = c
+            .overrides
+            .and_then(|b| active.iter().find(|(o, _)| o.upstream_id == b))
+            .map(|(_, v)| v.iter().collect())
+            .unwrap_or_default();
+        let mut by_line: Vec<Violation> = Vec::new();
+        for v in violations.iter().filter(|v| !replaced.contains(v)) {
+            match by_line.iter_mut().find(|x| x.line == v.line) {
+                Some(x) => {
+                    x.detail.push_str("; ");
+                    x.detail.push_str(&v.detail);
+                }
+                None => by_line.push(v.clone()),
+            }
+        }
+        out.extend(by_line.into_iter().map(|v| (*c, v)));
+    }
+    out
+}
+
 /// Init, regular and ephemeral containers, the set every control visits.
 fn containers(spec: &Node) -> impl Iterator<Item = &Node> {
     spec.get("initContainers")
@@ -460,7 +494,7 @@ fn host_path(_: &Node, spec: &Node) -> Vec<Violation> {
         .map(|vol| {
             v(
                 vol.get("hostPath").line,
-                format!("volume {:?} is a hostPath", name(vol)),
+                format!("volume {:?} uses hostPath", name(vol)),
             )
         })
         .collect()
