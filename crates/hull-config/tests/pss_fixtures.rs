@@ -95,8 +95,14 @@ fn levels_nest() {
 /// Windows exemptions aside, where a baseline finding stays reported at restricted).
 #[test]
 fn findings_agree_with_verdicts() {
-    for (name, level) in [("baseline", pss::Level::Baseline), ("restricted", pss::Level::Restricted)] {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pss").join(name).join("v1.37");
+    for (name, level) in [
+        ("baseline", pss::Level::Baseline),
+        ("restricted", pss::Level::Restricted),
+    ] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/pss")
+            .join(name)
+            .join("v1.37");
         for verdict in ["pass", "fail"] {
             for e in std::fs::read_dir(root.join(verdict)).unwrap() {
                 let path = e.unwrap().path();

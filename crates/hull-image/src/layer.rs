@@ -91,6 +91,10 @@ pub trait Visit {
     /// A per-file problem that does not stop the walk (an oversized file, a path that tried
     /// to leave the image root).
     fn warning(&mut self, path: &str, message: String);
+    /// A regular file or directory whose mode has the setuid, setgid or other-writable bit
+    /// (the configuration checks look for these). Symlinks, whose mode means nothing, are
+    /// never reported.
+    fn special_mode(&mut self, _path: &str, _mode: u32, _is_dir: bool) {}
 }
 
 /// A reader that hashes and counts what passes through it, and fails past `limit` bytes.
@@ -452,7 +456,14 @@ fn walk_entries<R: Read>(
             continue;
         }
         let ty = entry.header().entry_type();
-        if ty.is_file() || ty == tar::EntryType::Continuous || ty.is_gnu_sparse() {
+        let regular = ty.is_file() || ty == tar::EntryType::Continuous || ty.is_gnu_sparse();
+        if regular || ty.is_dir() {
+            let mode = entry.header().mode().unwrap_or(0);
+            if mode & 0o6002 != 0 {
+                visitor.special_mode(&path, mode, ty.is_dir());
+            }
+        }
+        if regular {
             let Some(bound) = visitor.wants(&path) else {
                 continue;
             };

@@ -26,6 +26,9 @@ use crate::LayerResult;
 
 /// Bump when the layout or the JSON of cache entries changes.
 const SCHEMA: &str = "v1";
+/// Version of the cached [`LayerResult`] layout: bump it when a field is added, so entries
+/// written without the field are never read as if it were empty. 2: `modes`.
+const LAYER_FORMAT: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -75,7 +78,7 @@ impl Cache {
         }
         Ok(Cache {
             root,
-            config_key: hex16(analyzer_config),
+            config_key: hex16(&format!("layer-format-{LAYER_FORMAT}|{analyzer_config}")),
         })
     }
 

@@ -4,12 +4,12 @@
 use std::io::Read;
 use std::path::Path;
 
-use hull_config::image::ImageView;
+use hull_config::image::{ImageView, ModeEntry};
 use hull_config::{FileKind, InputFile};
 use hull_image::Image;
 use hull_types::Misconfiguration;
 
-use crate::Warning;
+use crate::{ModeRecord, Warning};
 
 /// Largest manifest or Dockerfile read from a directory; larger YAML/JSON is data, not
 /// configuration.
@@ -20,8 +20,9 @@ const MAX_ENTRIES: u64 = 2_000_000;
 /// Directories that hold other people's files, not the project's configuration.
 const SKIP_DIRS: &[&str] = &[".git", "node_modules", ".terraform", "__pycache__"];
 
-/// Checks an image's config and history.
-pub fn check_image_config(image: &Image) -> Vec<Misconfiguration> {
+/// Checks an image's config and history, and the special file modes its layers carry
+/// ([`crate::ScanReport::file_modes`]).
+pub fn check_image_config(image: &Image, modes: &[(usize, ModeRecord)]) -> Vec<Misconfiguration> {
     let cfg = &image.config;
     let mut layer = 0usize;
     let history = cfg
@@ -36,7 +37,8 @@ pub fn check_image_config(image: &Image) -> Vec<Misconfiguration> {
             };
             (idx, h.created_by.clone().unwrap_or_default())
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let own_from = hull_config::image::own_layers_start(&history);
     let view = ImageView {
         user: cfg.config.user.clone(),
         env: cfg.config.env.clone().unwrap_or_default(),
@@ -50,7 +52,16 @@ pub fn check_image_config(image: &Image) -> Vec<Misconfiguration> {
         healthcheck: cfg.config.healthcheck.as_ref().map(|h| h.test.clone()),
         history,
     };
-    hull_config::image::check(&view, &[], usize::MAX)
+    let modes: Vec<ModeEntry> = modes
+        .iter()
+        .map(|(layer, m)| ModeEntry {
+            layer: *layer,
+            path: m.path.clone(),
+            mode: m.mode,
+            is_dir: m.is_dir,
+        })
+        .collect();
+    hull_config::image::check(&view, &modes, own_from)
 }
 
 /// Reads the Dockerfiles and YAML/JSON files under `root` that may be configuration.

@@ -17,6 +17,6 @@ pub use hull_image::SourceKind;
 pub use merge::{merge, MergedFile};
 pub use sbom::read_sbom;
 pub use scan::{
-    scan_image, FileRecord, Finding, ImageSummary, LayerInfo, LayerResult, Progress, ScanError,
-    ScanOptions, ScanReport, Warning,
+    scan_image, FileRecord, Finding, ImageSummary, LayerInfo, LayerResult, ModeRecord, Progress,
+    ScanError, ScanOptions, ScanReport, Warning,
 };

@@ -89,6 +89,18 @@ pub struct LayerResult {
     pub size: u64,
     pub compressed_size: u64,
     pub compression: Option<Compression>,
+    /// Files and directories with setuid/setgid bits, and world-writable ones in system
+    /// paths (for the configuration checks).
+    #[serde(default)]
+    pub modes: Vec<ModeRecord>,
+}
+
+/// A path with a mode the configuration checks care about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ModeRecord {
+    pub path: String,
+    pub mode: u32,
+    pub is_dir: bool,
 }
 
 /// One layer in the summary.
@@ -152,6 +164,10 @@ pub struct ScanReport {
     /// Failed configuration checks (image config, Dockerfiles, Kubernetes manifests).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub misconfigurations: Vec<Misconfiguration>,
+    /// Special file modes that survive later layers' whiteouts, with their layer index
+    /// (input to the image configuration checks; not part of the report).
+    #[serde(skip)]
+    pub file_modes: Vec<(usize, ModeRecord)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -198,6 +214,7 @@ pub(crate) fn wanted_bound(path: &str) -> Option<u64> {
 
 /// Collects one layer's walk into a [`LayerResult`].
 struct LayerVisitor {
+    modes: Vec<ModeRecord>,
     files: BTreeMap<String, FileRecord>,
     whiteouts: Vec<String>,
     opaque: Vec<String>,
@@ -230,6 +247,15 @@ impl Visit for LayerVisitor {
     fn warning(&mut self, path: &str, message: String) {
         self.warnings.push((path.to_string(), message));
     }
+    fn special_mode(&mut self, path: &str, mode: u32, is_dir: bool) {
+        if hull_config::image::wants_mode(path, mode, is_dir) {
+            self.modes.push(ModeRecord {
+                path: path.to_string(),
+                mode,
+                is_dir,
+            });
+        }
+    }
 }
 
 struct Counting<R> {
@@ -259,6 +285,7 @@ fn scan_layer(
         progress: opts.progress.clone(),
     };
     let mut v = LayerVisitor {
+        modes: vec![],
         files: BTreeMap::new(),
         whiteouts: vec![],
         opaque: vec![],
@@ -293,6 +320,7 @@ fn scan_layer(
         size: digests.size,
         compressed_size: digests.compressed_size,
         compression: Some(digests.compression),
+        modes: v.modes,
     };
     if let Some(cache) = &opts.cache {
         cache.store(stamp.as_ref(), &digests.blob, &digests.diff_id, &result)?;
@@ -405,5 +433,31 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
         vulnerabilities: vec![],
         not_matched: vec![],
         misconfigurations: vec![],
+        file_modes: surviving_modes(&results),
     })
+}
+
+/// Special modes of every layer, minus those a later layer deleted (whiteout or opaque
+/// directory). A later layer that rewrites the same path with a plain mode is not seen
+/// (only special modes are recorded), so such a file is still reported, for its layer.
+fn surviving_modes(results: &[LayerResult]) -> Vec<(usize, ModeRecord)> {
+    let under = |p: &str, dir: &str| {
+        let dir = dir.trim_end_matches('/');
+        p == dir || p.starts_with(&format!("{dir}/")) || dir.is_empty()
+    };
+    let mut out = Vec::new();
+    for (i, r) in results.iter().enumerate() {
+        for m in &r.modes {
+            let deleted = results[i + 1..].iter().any(|l| {
+                l.whiteouts.iter().any(|w| under(&m.path, w))
+                    || l.opaque_dirs
+                        .iter()
+                        .any(|d| m.path.starts_with(&format!("{}/", d.trim_end_matches('/'))))
+            });
+            if !deleted {
+                out.push((i, m.clone()));
+            }
+        }
+    }
+    out
 }

@@ -454,7 +454,10 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
                         }));
                     report.warnings.sort();
                 }
-                _ => report.misconfigurations = hull_scan::check_image_config(image),
+                _ => {
+                    report.misconfigurations =
+                        hull_scan::check_image_config(image, &report.file_modes)
+                }
             }
         }
     }
@@ -574,6 +577,7 @@ fn k8s(a: K8sArgs) -> Result<(), Failure> {
         vulnerabilities: vec![],
         not_matched: vec![],
         misconfigurations: r.findings,
+        file_modes: vec![],
     };
     let mut rendered = hull_report::render(
         &report,

@@ -294,3 +294,74 @@ fn scan_image_checks_config_and_history() {
     ]));
     assert!(checks(&v).is_empty(), "{:?}", checks(&v));
 }
+
+#[test]
+fn setuid_and_world_writable_files_from_the_image_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img.tar");
+    let base = layer(&[
+        E::File("etc/os-release", OS_RELEASE),
+        // The base image's own setuid binary: not the image's doing.
+        E::Mode("usr/bin/passwd", b"elf", 0o4755),
+    ]);
+    let own = layer(&[
+        E::Mode("usr/local/bin/helper", b"elf", 0o4755),
+        E::Mode("usr/local/bin/gone", b"elf", 0o2755),
+        E::Mode("usr/local/bin/open", b"sh", 0o777),
+        E::Mode("var/cache/app/data", b"x", 0o666),
+        E::SymlinkMode("usr/local/bin/link", "helper", 0o777),
+        E::Dir("tmp"),
+    ]);
+    let cleanup = layer(&[E::File("usr/local/bin/.wh.gone", b"")]);
+    let layers = vec![base, own, cleanup];
+    let diff_ids: Vec<String> = layers
+        .iter()
+        .map(|l| format!("sha256:{}", sha(l)))
+        .collect();
+    let cfg = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"User": "10001", "Healthcheck": {"Test": ["CMD", "true"]}},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": [
+            {"created_by": "ADD rootfs.tar /"},
+            {"created_by": "CMD [\"bash\"]", "empty_layer": true},
+            {"created_by": "COPY bin /usr/local/bin # buildkit"},
+            {"created_by": "RUN rm /usr/local/bin/gone # buildkit"},
+        ],
+    }))
+    .unwrap();
+    docker_archive_with_config(&img, &layers, cfg);
+    let v = json_of(&run(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        "--scanners",
+        "misconfig",
+        img.to_str().unwrap(),
+    ]));
+    let got: Vec<(String, String)> = v["misconfigurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["check"].as_str().unwrap().to_string(),
+                m["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "image-setuid-file".to_string(),
+                "/usr/local/bin/helper is setuid (mode 4755, layer 2)".to_string()
+            ),
+            (
+                "image-world-writable-system-path".to_string(),
+                "/usr/local/bin/open is world-writable (mode 777, layer 2)".to_string()
+            ),
+        ]
+    );
+}

@@ -90,7 +90,8 @@ pub static SENSITIVE_PORT: Check = Check {
     id: "dockerfile-sensitive-port",
     title: "EXPOSE of a remote-shell or Docker daemon port",
     severity: Severity::Medium,
-    remediation: "Do not expose SSH (22), Telnet (23), RDP (3389) or the Docker daemon (2375/2376).",
+    remediation:
+        "Do not expose SSH (22), Telnet (23), RDP (3389) or the Docker daemon (2375/2376).",
 };
 pub static NO_HEALTHCHECK: Check = Check {
     id: "dockerfile-no-healthcheck",
@@ -577,8 +578,14 @@ mod tests {
 
     #[test]
     fn exposed_ports() {
-        assert!(has(&format!("FROM a:1\nEXPOSE 8080 22/tcp\n{GOOD_TAIL}"), "dockerfile-sensitive-port"));
-        assert!(!has(&format!("FROM a:1\nEXPOSE 8080 53/udp 2222\n{GOOD_TAIL}"), "dockerfile-sensitive-port"));
+        assert!(has(
+            &format!("FROM a:1\nEXPOSE 8080 22/tcp\n{GOOD_TAIL}"),
+            "dockerfile-sensitive-port"
+        ));
+        assert!(!has(
+            &format!("FROM a:1\nEXPOSE 8080 53/udp 2222\n{GOOD_TAIL}"),
+            "dockerfile-sensitive-port"
+        ));
     }
 
     #[test]

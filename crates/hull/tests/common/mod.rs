@@ -19,6 +19,10 @@ pub enum E<'a> {
     File(&'a str, &'a [u8]),
     Symlink(&'a str, &'a str),
     Dir(&'a str),
+    /// A regular file with an explicit mode.
+    Mode(&'a str, &'a [u8], u32),
+    /// A symlink with an explicit mode.
+    SymlinkMode(&'a str, &'a str, u32),
 }
 
 /// A layer tar with raw names (so `../` and absolute names survive, as a hostile tool would
@@ -27,7 +31,21 @@ pub fn layer(entries: &[E<'_>]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for e in entries {
         let mut h = tar::Header::new_gnu();
+        let mut mode = 0o644;
         let (name, data): (&str, &[u8]) = match e {
+            E::Mode(n, d, m) => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_size(d.len() as u64);
+                mode = *m;
+                (n, d)
+            }
+            E::SymlinkMode(n, target, m) => {
+                h.set_entry_type(tar::EntryType::Symlink);
+                h.set_size(0);
+                h.set_link_name(target).unwrap();
+                mode = *m;
+                (n, &[])
+            }
             E::File(n, d) => {
                 h.set_entry_type(tar::EntryType::Regular);
                 h.set_size(d.len() as u64);
@@ -45,7 +63,7 @@ pub fn layer(entries: &[E<'_>]) -> Vec<u8> {
                 (n, &[])
             }
         };
-        h.set_mode(0o644);
+        h.set_mode(mode);
         let raw = &mut h.as_old_mut().name;
         raw[..name.len()].copy_from_slice(name.as_bytes());
         h.set_cksum();
