@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 
 struct V;
 impl Visit for V {
-    fn wants(&self, _path: &str) -> Option<u64> {
+    fn wants(&self, _path: &str, _size: u64) -> Option<u64> {
         Some(4096)
     }
     fn entry(&mut self, e: Entry<'_>) {

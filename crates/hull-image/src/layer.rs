@@ -83,9 +83,10 @@ pub struct Entry<'a> {
 
 /// The visitor's callbacks.
 pub trait Visit {
-    /// `Some(bound)` to read the regular file at `path` (up to `bound` bytes), `None` to skip
-    /// it unread. Called for every regular file, so it must be cheap.
-    fn wants(&self, path: &str) -> Option<u64>;
+    /// `Some(bound)` to read the regular file at `path` of `size` bytes (up to `bound`
+    /// bytes; a larger file is a warning), `None` to skip it unread. Called for every
+    /// regular file, so it must be cheap. `size` is 0 for non-regular entries.
+    fn wants(&self, path: &str, size: u64) -> Option<u64>;
     /// A wanted file, a whiteout, an opaque directory or a non-regular wanted path.
     fn entry(&mut self, entry: Entry<'_>);
     /// A per-file problem that does not stop the walk (an oversized file, a path that tried
@@ -464,10 +465,10 @@ fn walk_entries<R: Read>(
             }
         }
         if regular {
-            let Some(bound) = visitor.wants(&path) else {
+            let size = entry.size();
+            let Some(bound) = visitor.wants(&path, size) else {
                 continue;
             };
-            let size = entry.size();
             if size > bound {
                 visitor.warning(
                     &path,
@@ -494,7 +495,7 @@ fn walk_entries<R: Read>(
             });
         } else if ty.is_dir() {
             continue;
-        } else if visitor.wants(&path).is_some() {
+        } else if visitor.wants(&path, 0).is_some() {
             visitor.entry(Entry {
                 path: &path,
                 kind: EntryKind::NotRegular,
@@ -516,7 +517,7 @@ mod tests {
         warnings: Vec<(String, String)>,
     }
     impl Visit for Collect {
-        fn wants(&self, path: &str) -> Option<u64> {
+        fn wants(&self, path: &str, _size: u64) -> Option<u64> {
             path.starts_with("/etc/").then_some(1024)
         }
         fn entry(&mut self, e: Entry<'_>) {

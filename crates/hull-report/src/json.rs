@@ -3,7 +3,7 @@
 //! Additions within version 1 only add optional fields; anything else bumps the version.
 
 use hull_scan::{ImageSummary, ScanReport, Warning};
-use hull_types::{Misconfiguration, NotMatched, Package, Vulnerability};
+use hull_types::{Misconfiguration, NotMatched, Package, Secret, Vulnerability};
 use serde::Serialize;
 
 use crate::{with_purls, RenderOptions};
@@ -38,6 +38,8 @@ struct Doc<'a> {
     not_matched: &'a [NotMatched],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     misconfigurations: &'a [Misconfiguration],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    secrets: &'a [Secret],
 }
 
 pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
@@ -56,6 +58,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         vulnerabilities: &report.vulnerabilities,
         not_matched: &report.not_matched,
         misconfigurations: &report.misconfigurations,
+        secrets: &report.secrets,
     };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');

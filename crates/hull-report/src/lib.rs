@@ -205,6 +205,7 @@ mod tests {
                 message: "exposes 22/tcp (SSH)".into(),
                 remediation: "Do not expose remote shells.".into(),
             }],
+            secrets: vec![],
             file_modes: vec![],
         }
     }

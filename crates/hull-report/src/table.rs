@@ -141,6 +141,9 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             );
         }
     }
+    if !report.secrets.is_empty() {
+        secrets(&mut out, report, opts);
+    }
     if !report.misconfigurations.is_empty() {
         misconfigurations(&mut out, report, opts);
     }
@@ -283,5 +286,63 @@ fn misconfigurations(out: &mut String, report: &ScanReport, opts: &RenderOptions
                 truncate(&m.message, 100)
             );
         }
+    }
+}
+
+/// Secrets grouped by where they are (file, config, history), most severe first.
+fn secrets(out: &mut String, report: &ScanReport, opts: &RenderOptions) {
+    let (bold, dim, reset, red, yellow) = if opts.color {
+        ("\x1b[1m", "\x1b[2m", "\x1b[0m", "\x1b[31m", "\x1b[33m")
+    } else {
+        ("", "", "", "", "")
+    };
+    let all = &report.secrets;
+    let deleted = all.iter().filter(|s| s.deleted_in.is_some()).count();
+    let _ = writeln!(
+        out,
+        "\n{bold}secrets ({}){reset}{}",
+        all.len(),
+        if deleted > 0 {
+            format!(" {dim}{deleted} in files a later layer deleted{reset}")
+        } else {
+            String::new()
+        }
+    );
+    let mut rows: Vec<_> = all.iter().collect();
+    rows.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.target.cmp(&b.target))
+            .then(a.line.cmp(&b.line))
+    });
+    for s in rows {
+        let colour = match s.severity {
+            Severity::Critical | Severity::High => red,
+            Severity::Medium => yellow,
+            _ => "",
+        };
+        let place = match (&s.layer, &s.deleted_in) {
+            (Some(l), Some(d)) => format!(
+                " {dim}(layer {}, deleted in layer {}){reset}",
+                l.index, d.index
+            ),
+            (Some(l), None) => format!(" {dim}(layer {}){reset}", l.index),
+            _ => String::new(),
+        };
+        let at = if s.line > 0 {
+            format!("{}:{}:{}", s.target, s.line, s.column)
+        } else {
+            s.target.clone()
+        };
+        let shown = s.secret.as_deref().unwrap_or(&s.redacted);
+        let _ = writeln!(
+            out,
+            "  {colour}{:<8}{reset} {:<28} {}{place}\n           {} {dim}{}{reset}",
+            s.severity.to_string().to_uppercase(),
+            s.rule,
+            truncate(&at, 90),
+            truncate(shown, 60),
+            truncate(&s.description, 60),
+        );
     }
 }

@@ -7,12 +7,19 @@ use std::path::Path;
 
 use hull_image::Limits;
 
-use crate::scan::{analyze_file, wanted_bound, FileRecord, LayerResult, ScanError, Warning};
+use crate::scan::{
+    analyze_file, wanted_bound, FileRecord, LayerResult, ScanError, SecretOptions, Warning,
+};
 
 /// Directory depth beyond which nothing is read (a guard against pathological trees).
 const MAX_DEPTH: usize = 64;
 
-pub(crate) fn scan_dir(root: &Path, limits: &Limits) -> Result<LayerResult, ScanError> {
+pub(crate) fn scan_dir(
+    root: &Path,
+    limits: &Limits,
+    secrets: Option<&SecretOptions>,
+) -> Result<LayerResult, ScanError> {
+    let mut found = Vec::new();
     let mut files = BTreeMap::new();
     let mut warnings = Vec::new();
     let mut seen = 0u64;
@@ -56,7 +63,10 @@ pub(crate) fn scan_dir(root: &Path, limits: &Limits) -> Result<LayerResult, Scan
                 }
                 continue;
             }
-            let Some(bound) = wanted_bound(&path) else {
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let analyzers = wanted_bound(&path);
+            let bound = analyzers.max(secrets.and_then(|s| s.bound(&path, size)));
+            let Some(bound) = bound else {
                 continue;
             };
             if !ft.is_file() {
@@ -84,9 +94,14 @@ pub(crate) fn scan_dir(root: &Path, limits: &Limits) -> Result<LayerResult, Scan
                     message: format!("file exceeds the {bound}-byte bound; not read"),
                 }),
                 Ok(_) => {
-                    let rec = analyze_file(&path, &bytes);
-                    warnings.extend(rec.warnings(&None));
-                    files.insert(path, rec);
+                    if let Some(s) = secrets {
+                        found.extend(s.scan(&path, &bytes));
+                    }
+                    if analyzers.is_some() {
+                        let rec = analyze_file(&path, &bytes);
+                        warnings.extend(rec.warnings(&None));
+                        files.insert(path, rec);
+                    }
                 }
             }
         }
@@ -94,6 +109,7 @@ pub(crate) fn scan_dir(root: &Path, limits: &Limits) -> Result<LayerResult, Scan
     Ok(LayerResult {
         files: files.into_values().collect(),
         warnings,
+        secrets: found,
         ..LayerResult::default()
     })
 }

@@ -7,7 +7,10 @@ use hull_image::{
     walk_layer, Compression, Entry, EntryKind, Image, ImageError, LayerRef, Limits, SourceKind,
     Visit,
 };
-use hull_types::{Digest, Misconfiguration, NotMatched, OsRelease, Package, Vulnerability};
+use hull_types::{
+    Digest, LayerRef as LayerId, Misconfiguration, NotMatched, OsRelease, Package, Secret,
+    Vulnerability,
+};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +34,65 @@ pub struct ScanOptions {
     pub cache: Option<Cache>,
     pub limits: Limits,
     pub progress: Option<Arc<dyn Progress>>,
+    /// `None`: no secret scanning.
+    pub secrets: Option<SecretOptions>,
+}
+
+/// Secret scanning: the compiled rules, the largest file scanned, and whether secrets may
+/// appear in the clear (then nothing is written to the layer cache).
+#[derive(Clone)]
+pub struct SecretOptions {
+    pub rules: Arc<hull_secret::RuleSet>,
+    pub max_file: u64,
+    pub show: bool,
+}
+
+impl SecretOptions {
+    /// Scans one file's bytes into layer records (redacted unless `show`).
+    pub(crate) fn scan(&self, path: &str, bytes: &[u8]) -> Vec<LayerSecret> {
+        self.scan_as(path, path, bytes)
+    }
+
+    /// Scans `bytes` as if they were the file `as_path` (for the rules), reporting them as
+    /// `shown`.
+    pub(crate) fn scan_as(&self, as_path: &str, shown: &str, bytes: &[u8]) -> Vec<LayerSecret> {
+        self.rules
+            .scan(as_path, bytes)
+            .into_iter()
+            .map(|m| LayerSecret {
+                path: shown.to_string(),
+                line: m.line,
+                column: m.column,
+                redacted: hull_secret::redact(&m.secret),
+                fingerprint: hull_secret::fingerprint(&m.rule, shown, &m.secret),
+                secret: self.show.then_some(m.secret),
+                rule: m.rule,
+                description: m.description,
+                severity: m.severity,
+            })
+            .collect()
+    }
+
+    /// The read bound for `path` of `size` bytes, `None` when secrets do not read it.
+    pub(crate) fn bound(&self, path: &str, size: u64) -> Option<u64> {
+        (size <= self.max_file && self.rules.wants_path(path)).then_some(self.max_file)
+    }
+}
+
+/// A secret as one layer records it (what the layer cache keeps: never the secret itself,
+/// unless `--show-secrets`, which writes no cache).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LayerSecret {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub rule: String,
+    pub description: String,
+    pub severity: hull_types::Severity,
+    pub redacted: String,
+    pub fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
 }
 
 /// One analyzer's result on one file.
@@ -93,6 +155,9 @@ pub struct LayerResult {
     /// paths (for the configuration checks).
     #[serde(default)]
     pub modes: Vec<ModeRecord>,
+    /// Secrets in this layer's files (when secret scanning ran).
+    #[serde(default)]
+    pub secrets: Vec<LayerSecret>,
 }
 
 /// A path with a mode the configuration checks care about.
@@ -164,6 +229,9 @@ pub struct ScanReport {
     /// Failed configuration checks (image config, Dockerfiles, Kubernetes manifests).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub misconfigurations: Vec<Misconfiguration>,
+    /// Exposed secrets: in files (also files a later layer deleted), the config, the history.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<Secret>,
     /// Special file modes that survive later layers' whiteouts, with their layer index
     /// (input to the image configuration checks; not part of the report).
     #[serde(skip)]
@@ -214,6 +282,8 @@ pub(crate) fn wanted_bound(path: &str) -> Option<u64> {
 
 /// Collects one layer's walk into a [`LayerResult`].
 struct LayerVisitor {
+    secrets_opts: Option<SecretOptions>,
+    secrets: Vec<LayerSecret>,
     modes: Vec<ModeRecord>,
     files: BTreeMap<String, FileRecord>,
     whiteouts: Vec<String>,
@@ -222,14 +292,21 @@ struct LayerVisitor {
 }
 
 impl Visit for LayerVisitor {
-    fn wants(&self, path: &str) -> Option<u64> {
-        wanted_bound(path)
+    fn wants(&self, path: &str, size: u64) -> Option<u64> {
+        let analyzers = wanted_bound(path);
+        let secrets = self.secrets_opts.as_ref().and_then(|s| s.bound(path, size));
+        analyzers.max(secrets)
     }
     fn entry(&mut self, e: Entry<'_>) {
         match e.kind {
             EntryKind::File => {
-                self.files
-                    .insert(e.path.to_string(), analyze_file(e.path, &e.bytes));
+                if let Some(s) = &self.secrets_opts {
+                    self.secrets.extend(s.scan(e.path, &e.bytes));
+                }
+                if wanted_bound(e.path).is_some() {
+                    self.files
+                        .insert(e.path.to_string(), analyze_file(e.path, &e.bytes));
+                }
             }
             EntryKind::NotRegular => {
                 self.files.insert(
@@ -285,6 +362,8 @@ fn scan_layer(
         progress: opts.progress.clone(),
     };
     let mut v = LayerVisitor {
+        secrets_opts: opts.secrets.clone(),
+        secrets: vec![],
         modes: vec![],
         files: BTreeMap::new(),
         whiteouts: vec![],
@@ -321,8 +400,11 @@ fn scan_layer(
         compressed_size: digests.compressed_size,
         compression: Some(digests.compression),
         modes: v.modes,
+        secrets: v.secrets,
     };
-    if let Some(cache) = &opts.cache {
+    // Secrets in the clear never go to disk.
+    let show = opts.secrets.as_ref().is_some_and(|s| s.show);
+    if let (Some(cache), false) = (&opts.cache, show) {
         cache.store(stamp.as_ref(), &digests.blob, &digests.diff_id, &result)?;
     }
     Ok(result)
@@ -335,7 +417,10 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
             .rootfs
             .as_deref()
             .expect("rootfs images carry their directory");
-        (vec![rootfs::scan_dir(root, &opts.limits)?], vec![false])
+        (
+            vec![rootfs::scan_dir(root, &opts.limits, opts.secrets.as_ref())?],
+            vec![false],
+        )
     } else {
         let hits: Vec<Option<LayerResult>> = image
             .layers
@@ -433,28 +518,68 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
         vulnerabilities: vec![],
         not_matched: vec![],
         misconfigurations: vec![],
+        secrets: layer_secrets(image, &results),
         file_modes: surviving_modes(&results),
     })
+}
+
+/// Whether layer `l` deletes `path` from the layers below (a whiteout of it or of a
+/// directory above it, or an opaque directory above it).
+fn deletes(l: &LayerResult, path: &str) -> bool {
+    let under = |dir: &str| {
+        let dir = dir.trim_end_matches('/');
+        dir.is_empty() || path.starts_with(&format!("{dir}/"))
+    };
+    l.whiteouts.iter().any(|w| w == path || under(w)) || l.opaque_dirs.iter().any(|d| under(d))
+}
+
+/// Every layer's secrets, with the layer that deleted the file where one did: the bytes stay
+/// in the image (any `docker save` exposes them), so deleted secrets are reported too.
+fn layer_secrets(image: &Image, results: &[LayerResult]) -> Vec<Secret> {
+    let id = |i: usize| -> Option<LayerId> {
+        let diff_id = results
+            .get(i)
+            .and_then(|r| r.diff_id.clone())
+            .or_else(|| image.layers.get(i).map(|l| l.diff_id.clone()))?;
+        Some(LayerId {
+            index: i + 1,
+            diff_id,
+        })
+    };
+    let mut out = Vec::new();
+    for (i, r) in results.iter().enumerate() {
+        for s in &r.secrets {
+            let deleted_in = results[i + 1..]
+                .iter()
+                .position(|l| deletes(l, &s.path))
+                .and_then(|j| id(i + 1 + j));
+            out.push(Secret {
+                target: s.path.clone(),
+                line: s.line,
+                column: s.column,
+                rule: s.rule.clone(),
+                description: s.description.clone(),
+                severity: s.severity,
+                layer: id(i),
+                deleted_in,
+                redacted: s.redacted.clone(),
+                fingerprint: s.fingerprint.clone(),
+                secret: s.secret.clone(),
+            });
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Special modes of every layer, minus those a later layer deleted (whiteout or opaque
 /// directory). A later layer that rewrites the same path with a plain mode is not seen
 /// (only special modes are recorded), so such a file is still reported, for its layer.
 fn surviving_modes(results: &[LayerResult]) -> Vec<(usize, ModeRecord)> {
-    let under = |p: &str, dir: &str| {
-        let dir = dir.trim_end_matches('/');
-        p == dir || p.starts_with(&format!("{dir}/")) || dir.is_empty()
-    };
     let mut out = Vec::new();
     for (i, r) in results.iter().enumerate() {
         for m in &r.modes {
-            let deleted = results[i + 1..].iter().any(|l| {
-                l.whiteouts.iter().any(|w| under(&m.path, w))
-                    || l.opaque_dirs
-                        .iter()
-                        .any(|d| m.path.starts_with(&format!("{}/", d.trim_end_matches('/'))))
-            });
-            if !deleted {
+            if !results[i + 1..].iter().any(|l| deletes(l, &m.path)) {
                 out.push((i, m.clone()));
             }
         }

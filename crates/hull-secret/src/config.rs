@@ -132,11 +132,33 @@ pub enum Source {
 /// Loads rules: the built-in set, or a gitleaks file (with its `[extend]` chain). Warnings
 /// name unsupported keys; errors name the file and what is wrong.
 pub fn load(source: &Source) -> Result<(RuleSet, Vec<String>), ConfigError> {
+    load_with(source, &[])
+}
+
+/// [`load`], plus path regexes whose files are never scanned (the user's own allowlist,
+/// added to the rule file's global allowlists).
+pub fn load_with(
+    source: &Source,
+    allowed_paths: &[String],
+) -> Result<(RuleSet, Vec<String>), ConfigError> {
     let mut warnings = Vec::new();
-    let (rules, global) = match source {
+    let (rules, mut global) = match source {
         Source::Builtin => load_text(BUILTIN, "built-in rules", None, 0, &mut warnings)?,
         Source::File(p) => load_file(p, 0, &mut warnings)?,
     };
+    if !allowed_paths.is_empty() {
+        let raw = RawAllowlist {
+            paths: allowed_paths.to_vec(),
+            ..Default::default()
+        };
+        global.push(allowlist(
+            &raw,
+            "--secret-allow-path",
+            "paths",
+            true,
+            &mut warnings,
+        )?);
+    }
     let set = RuleSet::new(rules, global).map_err(|message| ConfigError::Invalid {
         file: match source {
             Source::Builtin => "built-in rules".into(),

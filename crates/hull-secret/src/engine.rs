@@ -326,7 +326,7 @@ impl RuleSet {
             .iter()
             .any(|a| a.allows(path, secret, whole, line))
             || self.global.iter().any(|a| {
-                (a.target_rules.is_empty() || a.target_rules.iter().any(|t| *t == r.id))
+                (a.target_rules.is_empty() || a.target_rules.contains(&r.id))
                     && a.allows(path, secret, whole, line)
             })
     }

@@ -20,7 +20,7 @@
 mod config;
 mod engine;
 
-pub use config::{load, load_str, ConfigError, Source, BUILTIN};
+pub use config::{load, load_str, load_with, ConfigError, Source, BUILTIN};
 pub use engine::{
     fingerprint, is_binary, redact, shannon, Allowlist, Condition, RegexTarget, Rule, RuleSet,
     SecretMatch, DEFAULT_MAX_FILE,

@@ -37,7 +37,7 @@ impl Gen {
 }
 
 /// Expands `{alnum:36}`, `{hex:40}`, `{uuid}`, … in a case.
-pub fn expand(template: &str, g: &mut Gen) -> String {
+fn expand(template: &str, g: &mut Gen) -> String {
     const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
     const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     const DIGITS: &[u8] = b"0123456789";

@@ -10,6 +10,7 @@ mod misconfig;
 mod os;
 mod package;
 mod purl;
+mod secret;
 mod vuln;
 
 pub use digest::{Digest, DigestError};
@@ -18,4 +19,5 @@ pub use misconfig::{Misconfiguration, ResourceRef};
 pub use os::{OsFamily, OsRelease};
 pub use package::{Location, Package, PackageKind, SourcePackage};
 pub use purl::{purl_encode, url_encode, Purl, PurlParts};
+pub use secret::{LayerRef, Secret};
 pub use vuln::{NotMatched, Severity, Vulnerability};

@@ -196,9 +196,10 @@ struct ScanArgs {
     #[arg(long)]
     plain_http: bool,
     /// Scanners to run, comma-separated: `vuln` (known vulnerabilities; needs the advisory
-    /// database), `misconfig` (image config and history; in a directory, its Dockerfiles
-    /// and Kubernetes manifests), or `none` for the inventory alone. Default for `scan`:
-    /// `vuln,misconfig` (vuln only when a database exists); for `sbom`: `none`.
+    /// database), `secret` (every file of every layer, the config and the history),
+    /// `misconfig` (image config and history; in a directory, its Dockerfiles and
+    /// Kubernetes manifests), or `none` for the inventory alone. Default for `scan`:
+    /// `vuln,secret,misconfig` (vuln only when a database exists); for `sbom`: `none`.
     #[arg(long, value_delimiter = ',')]
     scanners: Option<Vec<String>>,
     #[command(flatten)]
@@ -215,6 +216,29 @@ struct ScanArgs {
     db_max_age_days: u64,
     #[command(flatten)]
     config: ConfigArgs,
+    #[command(flatten)]
+    secret: SecretArgs,
+}
+
+/// Secret scanning options.
+#[derive(Args, Clone)]
+struct SecretArgs {
+    /// A gitleaks rule file (TOML) to use instead of the built-in rules (`[extend]
+    /// useDefault = true` adds them back). In a directory scan, `.gitleaks.toml` at its
+    /// root is used when this is not given.
+    #[arg(long)]
+    secret_config: Option<PathBuf>,
+    /// Regex of paths never scanned for secrets (repeatable), added to the rules'
+    /// allowlists.
+    #[arg(long)]
+    secret_allow_path: Vec<String>,
+    /// Files larger than this many bytes are not scanned for secrets.
+    #[arg(long, default_value_t = hull_secret::DEFAULT_MAX_FILE)]
+    secret_max_file_size: u64,
+    /// Show secrets in the clear in reports (they are redacted to four characters
+    /// otherwise). Nothing is written to the layer cache then.
+    #[arg(long)]
+    show_secrets: bool,
 }
 
 /// An error with the exit code it deserves.
@@ -328,6 +352,48 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
         ),
     };
 
+    // Decide before the (long) scan whether vulnerabilities can be checked.
+    let explicit = a.scanners.is_some();
+    let default_scanners: &[&str] = match mode {
+        Mode::Scan => &["vuln", "secret", "misconfig"],
+        Mode::Sbom => &["none"],
+    };
+    let scanners = a
+        .scanners
+        .clone()
+        .unwrap_or_else(|| default_scanners.iter().map(|s| s.to_string()).collect());
+    for s in &scanners {
+        if !matches!(s.as_str(), "vuln" | "secret" | "misconfig" | "none") {
+            return Err(usage(anyhow::anyhow!(
+                "unknown scanner {s:?} (vuln, secret, misconfig, none)"
+            )));
+        }
+    }
+    let secrets = if scanners.iter().any(|s| s == "secret") {
+        let dir_config = image
+            .as_ref()
+            .and_then(|i| i.rootfs.as_ref())
+            .map(|d| d.join(".gitleaks.toml"))
+            .filter(|p| p.is_file());
+        let source = match a.secret.secret_config.clone().or(dir_config) {
+            Some(p) => hull_secret::Source::File(p),
+            None => hull_secret::Source::Builtin,
+        };
+        let (rules, warnings) =
+            hull_secret::load_with(&source, &a.secret.secret_allow_path).map_err(usage)?;
+        if !a.quiet {
+            for w in warnings {
+                eprintln!("hull: warning: {w}");
+            }
+        }
+        Some(hull_scan::SecretOptions {
+            rules: Arc::new(rules),
+            max_file: a.secret.secret_max_file_size,
+            show: a.secret.show_secrets,
+        })
+    } else {
+        None
+    };
     let cache = if a.no_cache {
         None
     } else {
@@ -337,7 +403,14 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
             .or_else(|| dirs::cache_dir().map(|d| d.join("hull")))
         {
             Some(dir) => {
-                Some(Cache::open(&dir, &hull_analyzer::registry::fingerprint()).map_err(usage)?)
+                // The key names everything that decides a layer's result: the analyzers
+                // and, when secrets are scanned, the rules.
+                let key = format!(
+                    "{}|secrets:{}",
+                    hull_analyzer::registry::fingerprint(),
+                    secrets.as_ref().map_or("off", |s| s.rules.fingerprint())
+                );
+                Some(Cache::open(&dir, &key).map_err(usage)?)
             }
             None => {
                 // No HOME (some CI containers): scan without the cache rather than fail.
@@ -356,6 +429,7 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
         cache,
         limits: Default::default(),
         progress: Some(Arc::new(progress)),
+        secrets: secrets.clone(),
     };
     let levels: Option<Vec<hull_types::Severity>> = match &a.severity {
         Some(list) => Some(
@@ -371,23 +445,6 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
         ),
         None => None,
     };
-    // Decide before the (long) scan whether vulnerabilities can be checked.
-    let explicit = a.scanners.is_some();
-    let default_scanners: &[&str] = match mode {
-        Mode::Scan => &["vuln", "misconfig"],
-        Mode::Sbom => &["none"],
-    };
-    let scanners = a
-        .scanners
-        .clone()
-        .unwrap_or_else(|| default_scanners.iter().map(|s| s.to_string()).collect());
-    for s in &scanners {
-        if !matches!(s.as_str(), "vuln" | "misconfig" | "none") {
-            return Err(usage(anyhow::anyhow!(
-                "unknown scanner {s:?} (vuln, misconfig, none)"
-            )));
-        }
-    }
     let config_opts = a.config.options()?;
     let fail_on = a.config.fail_on()?;
     let db_path = a.db.path()?;
@@ -436,6 +493,12 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
             .filter(|v| levels.as_ref().is_none_or(|l| l.contains(&v.level())))
             .collect();
         report.not_matched = m.not_matched;
+    }
+    if let (Some(s), Some(image)) = (&secrets, &image) {
+        let mut found = std::mem::take(&mut report.secrets);
+        found.extend(hull_scan::config_secrets(image, s));
+        found.sort();
+        report.secrets = found;
     }
     if scanners.iter().any(|s| s == "misconfig") {
         if let Some(image) = &image {
@@ -491,6 +554,11 @@ fn policy(
             .misconfigurations
             .iter()
             .filter(|m| m.severity >= level)
+            .count()
+        + report
+            .secrets
+            .iter()
+            .filter(|s| s.severity >= level)
             .count();
     if n > 0 {
         return Err(Failure {
@@ -577,6 +645,7 @@ fn k8s(a: K8sArgs) -> Result<(), Failure> {
         vulnerabilities: vec![],
         not_matched: vec![],
         misconfigurations: r.findings,
+        secrets: vec![],
         file_modes: vec![],
     };
     let mut rendered = hull_report::render(
