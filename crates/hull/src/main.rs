@@ -405,10 +405,13 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
             Some(dir) => {
                 // The key names everything that decides a layer's result: the analyzers
                 // and, when secrets are scanned, the rules.
+                // `--show-secrets` keeps secrets in the clear: such results are never
+                // cached, and never served from entries that hold only redactions.
                 let key = format!(
-                    "{}|secrets:{}",
+                    "{}|secrets:{}{}",
                     hull_analyzer::registry::fingerprint(),
-                    secrets.as_ref().map_or("off", |s| s.rules.fingerprint())
+                    secrets.as_ref().map_or("off", |s| s.rules.fingerprint()),
+                    if a.secret.show_secrets { "|shown" } else { "" }
                 );
                 Some(Cache::open(&dir, &key).map_err(usage)?)
             }
