@@ -2,7 +2,7 @@
 //! only rules whose keywords occur (and the few without keywords) run their regexes;
 //! entropy and allowlists are checked on what matched.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use hull_types::Severity;
 use regex::bytes::Regex;
 use sha2::{Digest as _, Sha256};
@@ -103,6 +103,9 @@ pub struct RuleSet {
     always: Vec<usize>,
     /// Path-only rules (no regex): they match a file by its name, binary or not.
     path_only: Vec<usize>,
+    /// Rules with a regex and a path: they run on files whose path matches, keywords or not
+    /// (the files are few and small).
+    path_bound: Vec<usize>,
     fingerprint: String,
 }
 
@@ -130,9 +133,17 @@ impl RuleSet {
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
         let mut path_only = Vec::new();
+        let mut path_bound = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             if r.regex.is_none() {
                 path_only.push(i);
+                continue;
+            }
+            // A rule bound to certain files (`.npmrc`, `.env`, …) runs on those files alone;
+            // keeping its keywords (`password`, `key`, …) out of the automaton keeps the one
+            // pass over every other file free of their many hits.
+            if r.path.is_some() {
+                path_bound.push(i);
                 continue;
             }
             if r.keywords.is_empty() {
@@ -148,9 +159,12 @@ impl RuleSet {
                 }
             }
         }
+        // A DFA: about three times the search speed of the default NFA here, for a table of
+        // a few megabytes.
         let keywords = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .map_err(|e| format!("keywords: {e}"))?;
         let mut h = Sha256::new();
@@ -194,6 +208,7 @@ impl RuleSet {
             keyword_rules,
             always,
             path_only,
+            path_bound,
             fingerprint,
         })
     }
@@ -240,6 +255,9 @@ impl RuleSet {
         // Which rules to run: one pass for every keyword of every rule.
         let mut selected = vec![false; self.rules.len()];
         for &i in &self.always {
+            selected[i] = true;
+        }
+        for &i in &self.path_bound {
             selected[i] = true;
         }
         let mut remaining = self.keyword_rules.len();
