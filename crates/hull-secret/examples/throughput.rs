@@ -69,7 +69,7 @@ fn main() {
                 }
             }
             let mut c: Vec<(usize, &String)> = counts.into_iter().zip(&kws).collect();
-            c.sort_by(|a, b| b.0.cmp(&a.0));
+            c.sort_by_key(|x| std::cmp::Reverse(x.0));
             for (n, k) in c.iter().take(15) {
                 println!("{n:>8} {k}");
             }
