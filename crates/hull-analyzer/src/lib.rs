@@ -21,6 +21,7 @@ use std::fmt;
 use hull_types::{OsRelease, Package};
 use serde::{Deserialize, Serialize};
 
+pub mod lang;
 pub mod os;
 pub mod pkgdb;
 pub mod registry;

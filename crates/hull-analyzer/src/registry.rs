@@ -1,13 +1,19 @@
 //! The single list of analyzers. Adding one is a line here, kept sorted by id.
 
-use crate::{os, pkgdb, Analyzer};
+use crate::{lang, os, pkgdb, Analyzer};
 
 /// Every analyzer hull runs, sorted by id (a test checks it).
 pub static ANALYZERS: &[&dyn Analyzer] = &[
     &pkgdb::apk::Apk,
+    &lang::cargo::CargoLock,
+    &lang::composer::Composer,
     &pkgdb::dpkg::Dpkg,
     &pkgdb::dpkg_copyright::DpkgCopyright,
+    &lang::gem::Gem,
+    &lang::npm::NpmInstalled,
+    &lang::npm::NpmLock,
     &os::release::OsReleaseFile,
+    &lang::python::PythonInstalled,
     &pkgdb::rpm::RpmBerkeley,
     &pkgdb::rpm::RpmManifest,
     &pkgdb::rpm::RpmNdb,

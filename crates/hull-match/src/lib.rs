@@ -51,6 +51,18 @@ impl Ver {
             PackageKind::Deb => Ver::Deb(s.parse()?),
             PackageKind::Rpm => Ver::Rpm(s.parse()?),
             PackageKind::Apk => Ver::Apk(s.parse()?),
+            // Language ecosystems' orders are not written yet; callers check `is_os` first.
+            PackageKind::Python
+            | PackageKind::Npm
+            | PackageKind::Cargo
+            | PackageKind::Gem
+            | PackageKind::Composer => {
+                return Err(VersionError {
+                    scheme: "language",
+                    version: s.to_string(),
+                    reason: "this ecosystem's version order is not implemented yet",
+                })
+            }
         })
     }
 }
@@ -199,6 +211,14 @@ pub fn match_packages(
     type Entry = Vec<(Advisory, Vec<Compiled>)>;
     let mut cache: BTreeMap<(PackageKind, String, String), Entry> = BTreeMap::new();
     for (i, p) in packages.iter().enumerate() {
+        if !p.kind.is_os() {
+            report.not_matched.push(NotMatched {
+                package: p.name.clone(),
+                version: p.version.clone(),
+                reason: format!("{} packages are not matched against advisories yet", p.kind),
+            });
+            continue;
+        }
         let (name, version) = key_of(p);
         let installed = match Ver::parse(p.kind, &version) {
             Ok(v) => v,

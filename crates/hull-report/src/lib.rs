@@ -141,6 +141,8 @@ mod tests {
                 layer: Some(layer.clone()),
             },
             epoch: None,
+            dev: false,
+            direct: None,
         };
         ScanReport {
             image: ImageSummary {

@@ -147,7 +147,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     if !report.misconfigurations.is_empty() {
         misconfigurations(&mut out, report, opts);
     }
-    for kind in [PackageKind::Deb, PackageKind::Apk, PackageKind::Rpm] {
+    for kind in PackageKind::ALL {
         let pkgs: Vec<_> = report.packages.iter().filter(|p| p.kind == kind).collect();
         if pkgs.is_empty() {
             continue;

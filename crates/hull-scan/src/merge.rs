@@ -187,6 +187,8 @@ mod tests {
                     layer: None,
                 },
                 epoch: None,
+                dev: false,
+                direct: None,
             })
             .collect();
         let mut l = layer(&[], &[], &[], n);

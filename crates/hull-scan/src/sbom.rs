@@ -250,5 +250,7 @@ fn package_of(parts: &PurlParts, props: &[(String, String)]) -> Option<Package> 
         } else {
             None
         },
+        dev: false,
+        direct: None,
     })
 }

@@ -15,6 +15,16 @@ pub enum PackageKind {
     Apk,
     /// rpm: RHEL and its rebuilds, Fedora, SUSE, Amazon Linux, Mariner.
     Rpm,
+    /// Python distributions (PyPI); names normalised per PEP 503.
+    Python,
+    /// npm packages; scoped names keep their `@scope/`.
+    Npm,
+    /// Rust crates (crates.io).
+    Cargo,
+    /// RubyGems.
+    Gem,
+    /// PHP packages (Packagist); names are `vendor/package`.
+    Composer,
 }
 
 impl PackageKind {
@@ -24,13 +34,38 @@ impl PackageKind {
             Self::Deb => "deb",
             Self::Apk => "apk",
             Self::Rpm => "rpm",
+            Self::Python => "pypi",
+            Self::Npm => "npm",
+            Self::Cargo => "cargo",
+            Self::Gem => "gem",
+            Self::Composer => "composer",
         }
     }
+
+    /// Whether an operating-system package manager installed it.
+    pub fn is_os(self) -> bool {
+        matches!(self, Self::Deb | Self::Apk | Self::Rpm)
+    }
+
+    /// Every kind, in report order.
+    pub const ALL: [PackageKind; 8] = [
+        Self::Deb,
+        Self::Apk,
+        Self::Rpm,
+        Self::Python,
+        Self::Npm,
+        Self::Cargo,
+        Self::Gem,
+        Self::Composer,
+    ];
 }
 
 impl fmt::Display for PackageKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.purl_type())
+        f.write_str(match self {
+            Self::Python => "python",
+            k => k.purl_type(),
+        })
     }
 }
 
@@ -73,6 +108,13 @@ pub struct Package {
     /// rpm keeps the epoch apart from the version in its purl; this is the number, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub epoch: Option<u32>,
+    /// A lock file says the package is only needed for development.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
+    /// A lock file says whether the project depends on it directly (`true`) or only through
+    /// another package (`false`); `None` where the format does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct: Option<bool>,
 }
 
 impl Package {
@@ -81,6 +123,9 @@ impl Package {
     /// The OS release supplies the namespace and `distro` qualifier; without one (a bare root
     /// filesystem) the namespace falls back to the package manager's usual vendor.
     pub fn purl(&self, os: Option<&OsRelease>) -> Purl {
+        if !self.kind.is_os() {
+            return self.language_purl();
+        }
         let namespace = match os {
             Some(os) if os.family != crate::OsFamily::Unknown => os.family.purl_namespace(),
             Some(os) => os.id.as_str(),
@@ -88,6 +133,7 @@ impl Package {
                 PackageKind::Deb => "debian",
                 PackageKind::Apk => "alpine",
                 PackageKind::Rpm => "redhat",
+                _ => "",
             },
         };
         let mut qualifiers: Vec<(&str, String)> = Vec::new();
@@ -127,6 +173,39 @@ impl Package {
             s.push('=');
             s.push_str(&purl_encode(v));
         }
+        Purl(s)
+    }
+
+    /// The purl of a language package, per the purl specification's type definitions:
+    /// `pypi` names lower-cased with `_` as `-`; `npm` scopes as the namespace (`%40scope`);
+    /// `composer` vendors as the namespace; `cargo` and `gem` names as they are.
+    fn language_purl(&self) -> Purl {
+        let (namespace, name) = match self.kind {
+            PackageKind::Npm | PackageKind::Composer => match self.name.rsplit_once('/') {
+                Some((ns, n)) => (Some(ns.to_string()), n.to_string()),
+                None => (None, self.name.clone()),
+            },
+            PackageKind::Python => (None, self.name.to_lowercase().replace('_', "-")),
+            _ => (None, self.name.clone()),
+        };
+        let mut s = format!("pkg:{}/", self.kind.purl_type());
+        if let Some(ns) = namespace {
+            let ns = if self.kind == PackageKind::Composer {
+                ns.to_lowercase()
+            } else {
+                ns
+            };
+            s.push_str(&purl_encode(&ns));
+            s.push('/');
+        }
+        let name = if self.kind == PackageKind::Composer {
+            name.to_lowercase()
+        } else {
+            name
+        };
+        s.push_str(&purl_encode(&name));
+        s.push('@');
+        s.push_str(&purl_encode(&self.version));
         Purl(s)
     }
 }

@@ -41,6 +41,8 @@ impl Analyzer for Apk {
                     layer: None,
                 },
                 epoch: None,
+                dev: false,
+                direct: None,
             })
             .collect();
         Ok(Output {

@@ -95,6 +95,8 @@ impl DpkgRecord {
                 layer: None,
             },
             epoch: None,
+            dev: false,
+            direct: None,
         }
     }
 }

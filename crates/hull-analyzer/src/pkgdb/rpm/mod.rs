@@ -131,6 +131,8 @@ impl RpmHeader {
                 layer: None,
             },
             epoch: self.epoch,
+            dev: false,
+            direct: None,
         }
     }
 }

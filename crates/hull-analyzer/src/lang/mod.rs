@@ -1,0 +1,42 @@
+//! Language packages: installed package metadata (Python `METADATA`, `node_modules`
+//! manifests) and lock files (`Cargo.lock`, `package-lock.json`, `composer.lock`,
+//! `Gemfile.lock`). Each format is one module; the registry lists them.
+
+pub mod cargo;
+pub mod composer;
+pub mod gem;
+pub mod npm;
+pub mod python;
+
+use hull_types::{Location, Package, PackageKind};
+
+/// A package found at `path`, with no lock-file facts yet.
+pub(crate) fn package(kind: PackageKind, name: &str, version: &str, path: &str) -> Package {
+    Package {
+        kind,
+        name: name.to_string(),
+        version: version.to_string(),
+        arch: None,
+        source: None,
+        licenses: vec![],
+        location: Location {
+            path: path.to_string(),
+            layer: None,
+        },
+        epoch: None,
+        dev: false,
+        direct: None,
+    }
+}
+
+/// The file name of a path.
+pub(crate) fn base(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Sorts and removes exact duplicates (a lock file may list one package twice).
+pub(crate) fn finish(mut v: Vec<Package>) -> Vec<Package> {
+    v.sort();
+    v.dedup();
+    v
+}

@@ -1,0 +1,106 @@
+//! Installed Python distributions: `*.dist-info/METADATA` (wheels, pip), `*.egg-info/PKG-INFO`
+//! and single-file `*.egg-info` (setuptools). The metadata is an RFC 822 header block;
+//! names are normalised per PEP 503 (lower case, runs of `-`, `_`, `.` become `-`).
+
+use hull_types::PackageKind;
+
+use super::{base, package};
+use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
+
+pub struct PythonInstalled;
+
+/// PEP 503 normalisation.
+pub fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+impl Analyzer for PythonInstalled {
+    fn id(&self) -> AnalyzerId {
+        AnalyzerId("python-installed")
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn wants(&self, path: &str) -> bool {
+        path.ends_with(".dist-info/METADATA")
+            || path.ends_with(".egg-info/PKG-INFO")
+            || base(path).ends_with(".egg-info")
+    }
+    fn max_size(&self) -> u64 {
+        4 << 20
+    }
+    fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
+        let text = String::from_utf8_lossy(file.bytes);
+        let mut name = None;
+        let mut version = None;
+        let mut licenses = Vec::new();
+        let mut license_expr = None;
+        for line in text.lines() {
+            if line.is_empty() {
+                break; // the body (the long description) starts here
+            }
+            let Some((k, v)) = line.split_once(':') else {
+                continue;
+            };
+            let v = v.trim();
+            // Header names are case-insensitive (RFC 822); the first occurrence counts, as
+            // in Python's own `email` parser that `importlib.metadata` uses.
+            match k.to_ascii_lowercase().as_str() {
+                "name" if name.is_none() => name = Some(v.to_string()),
+                "version" if version.is_none() => version = Some(v.to_string()),
+                "license-expression" => license_expr = Some(v.to_string()),
+                "license" if !v.is_empty() && v != "UNKNOWN" && v.len() < 100 => {
+                    licenses.push(v.to_string())
+                }
+                "classifier" => {
+                    if let Some(l) = v.strip_prefix("License :: OSI Approved :: ") {
+                        licenses.push(l.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (Some(name), Some(version)) = (name, version) else {
+            return Err(AnalyzeError::malformed(
+                "Python metadata",
+                "no Name or Version header",
+            ));
+        };
+        let mut p = package(PackageKind::Python, &normalize(&name), &version, file.path);
+        p.licenses = match license_expr {
+            Some(e) => vec![e],
+            None => {
+                licenses.dedup();
+                licenses
+            }
+        };
+        Ok(Output {
+            packages: vec![p],
+            ..Output::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pep503() {
+        assert_eq!(super::normalize("Friendly-Bard"), "friendly-bard");
+        assert_eq!(super::normalize("FRIENDLY__bard"), "friendly-bard");
+        assert_eq!(super::normalize("friendly.-_bard"), "friendly-bard");
+        assert_eq!(super::normalize("zope.interface"), "zope-interface");
+    }
+}

@@ -1,0 +1,176 @@
+//! Every language-package fixture from other scanners' test suites, checked against the
+//! upstream expected results beside it (`<fixture>.expected.json`), on (name, version).
+//!
+//! Upstream rules hull does not follow are listed in `DIFFERENCES`, each with its reason;
+//! a fixture case not listed there must match exactly.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use hull_analyzer::{registry, FileInput};
+use serde_json::Value;
+
+type Set = BTreeSet<(String, String)>;
+
+/// (fixture, case) pairs where hull knowingly differs from upstream, and why.
+const DIFFERENCES: &[(&str, &str, &str)] = &[
+    (
+        "scalibr-monotonic-1.6-py2.py3-none-any.whl",
+        ".whl",
+        "wheel and egg zip archives are not opened yet (the open part of issue 3)",
+    ),
+    (
+        "scalibr-monotonic-1.6-py3.10.egg",
+        ".egg",
+        "wheel and egg zip archives are not opened yet (the open part of issue 3)",
+    ),
+];
+
+/// Two rules applied to every upstream expectation:
+/// - upstream lists dependencies it has no version for (git or `file:` sources, a manifest
+///   without `version`) with an empty version; hull leaves them out, since a package without
+///   a version can be neither matched nor pinned;
+/// - Python names are compared after PEP 503 normalisation, which hull reports (upstream
+///   keeps the spelling of the `Name` header).
+fn expected_entry(format: &str, name: &str, version: &str) -> Option<(String, String)> {
+    if version.is_empty() {
+        return None;
+    }
+    let name = if format == "python-metadata" {
+        hull_analyzer::lang::python::normalize(name)
+    } else {
+        name.to_string()
+    };
+    Some((name, version.to_string()))
+}
+
+/// The path the fixture would have in an image, so the registry picks its analyzer.
+fn image_path(format: &str, fixture: &Path) -> String {
+    let name = fixture.file_name().unwrap().to_str().unwrap();
+    match format {
+        "cargo-lock" => "/src/Cargo.lock".into(),
+        "npm-package-lock" if name.contains("npm-shrinkwrap") => "/src/npm-shrinkwrap.json".into(),
+        "npm-package-lock" => "/src/package-lock.json".into(),
+        "npm-package-json" => "/app/node_modules/pkg/package.json".into(),
+        "composer-lock" => "/src/composer.lock".into(),
+        "gemfile-lock" => "/src/Gemfile.lock".into(),
+        "gemspec" => "/usr/local/bundle/specifications/x.gemspec".into(),
+        "python-metadata" => "/usr/lib/python3/site-packages/x.dist-info/METADATA".into(),
+        _ => unreachable!(),
+    }
+}
+
+/// The metadata file inside a directory fixture (scalibr's python fixtures are trees).
+fn bytes_of(fixture: &Path) -> Vec<u8> {
+    if fixture.is_dir() {
+        for inner in ["METADATA", "PKG-INFO"] {
+            if let Ok(b) = std::fs::read(fixture.join(inner)) {
+                return b;
+            }
+        }
+        let mut entries: Vec<_> = std::fs::read_dir(fixture)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        std::fs::read(&entries[0]).unwrap()
+    } else {
+        std::fs::read(fixture).unwrap()
+    }
+}
+
+fn run(format: &str) -> (usize, Vec<String>) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(format);
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.to_string_lossy().ends_with(".expected.json"))
+        .collect();
+    fixtures.sort();
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for f in &fixtures {
+        let exp: Value = serde_json::from_slice(
+            &std::fs::read(format!("{}.expected.json", f.display())).unwrap(),
+        )
+        .unwrap();
+        let path = image_path(format, f);
+        let bytes = bytes_of(f);
+        let input = FileInput {
+            path: &path,
+            bytes: &bytes,
+        };
+        let analyzers: Vec<_> = registry::wanting(&path).collect();
+        assert_eq!(analyzers.len(), 1, "{path}");
+        let got: Result<Set, String> = analyzers[0]
+            .analyze(&input)
+            .map(|o| {
+                o.packages
+                    .into_iter()
+                    .map(|p| (p.name, p.version))
+                    .collect()
+            })
+            .map_err(|e| e.to_string());
+        let fname = f.file_name().unwrap().to_str().unwrap();
+        for case in exp["cases"].as_array().unwrap() {
+            let cname = case["case"].as_str().unwrap_or("");
+            if DIFFERENCES
+                .iter()
+                .any(|(fx, c, _)| *fx == fname && *c == cname)
+            {
+                continue;
+            }
+            let want: Set = case["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|p| {
+                    expected_entry(
+                        format,
+                        p["name"].as_str().unwrap(),
+                        p["version"].as_str().unwrap_or(""),
+                    )
+                })
+                .collect();
+            compared += 1;
+            let ok = match &got {
+                Ok(g) => *g == want,
+                // An upstream case that expects nothing from a malformed file is met by an
+                // error (reported as a warning, never a crash).
+                Err(_) => want.is_empty(),
+            };
+            if !ok {
+                failures.push(format!(
+                    "{format}/{fname} [{cname}]\n  want {want:?}\n  got  {got:?}"
+                ));
+            }
+        }
+    }
+    (compared, failures)
+}
+
+macro_rules! fixture_test {
+    ($name:ident, $format:literal) => {
+        #[test]
+        fn $name() {
+            let (n, failures) = run($format);
+            assert!(n > 0);
+            assert!(
+                failures.is_empty(),
+                "{} of {n} cases differ:\n{}",
+                failures.len(),
+                failures.join("\n")
+            );
+        }
+    };
+}
+
+fixture_test!(cargo_lock, "cargo-lock");
+fixture_test!(npm_package_lock, "npm-package-lock");
+fixture_test!(npm_package_json, "npm-package-json");
+fixture_test!(composer_lock, "composer-lock");
+fixture_test!(gemfile_lock, "gemfile-lock");
+fixture_test!(gemspec, "gemspec");
+fixture_test!(python_metadata, "python-metadata");
