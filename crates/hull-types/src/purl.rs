@@ -168,12 +168,37 @@ mod tests {
     #[test]
     fn language_purls_follow_the_type_definitions() {
         let cases = [
-            (PackageKind::Npm, "@babel/core", "7.23.0", "pkg:npm/%40babel/core@7.23.0"),
-            (PackageKind::Npm, "lodash", "4.17.21", "pkg:npm/lodash@4.17.21"),
-            (PackageKind::Python, "Django_Rest", "3.14.0", "pkg:pypi/django-rest@3.14.0"),
-            (PackageKind::Cargo, "serde", "1.0.0", "pkg:cargo/serde@1.0.0"),
+            (
+                PackageKind::Npm,
+                "@babel/core",
+                "7.23.0",
+                "pkg:npm/%40babel/core@7.23.0",
+            ),
+            (
+                PackageKind::Npm,
+                "lodash",
+                "4.17.21",
+                "pkg:npm/lodash@4.17.21",
+            ),
+            (
+                PackageKind::Python,
+                "Django_Rest",
+                "3.14.0",
+                "pkg:pypi/django-rest@3.14.0",
+            ),
+            (
+                PackageKind::Cargo,
+                "serde",
+                "1.0.0",
+                "pkg:cargo/serde@1.0.0",
+            ),
             (PackageKind::Gem, "rails", "7.1.0", "pkg:gem/rails@7.1.0"),
-            (PackageKind::Composer, "Symfony/Console", "v6.4.0", "pkg:composer/symfony/console@v6.4.0"),
+            (
+                PackageKind::Composer,
+                "Symfony/Console",
+                "v6.4.0",
+                "pkg:composer/symfony/console@v6.4.0",
+            ),
         ];
         for (kind, name, version, want) in cases {
             let mut p = pkg(kind, name, version, None);
