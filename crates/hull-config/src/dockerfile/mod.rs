@@ -298,7 +298,13 @@ fn assignments(text: &str, arg: bool) -> Vec<(String, Option<String>)> {
     let words = split_words(text);
     if !arg && words.len() >= 2 && !words[0].contains('=') {
         // Legacy form: `ENV KEY the rest is the value`.
-        let rest = text.trim_start()[words[0].len()..].trim().to_string();
+        // The key is the first word as written (quotes and escapes make the unquoted word
+        // a different length, so split the raw text, not by the word's length).
+        let rest = text
+            .trim_start()
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, r)| r.trim())
+            .to_string();
         return vec![(words[0].clone(), Some(rest))];
     }
     words
@@ -574,6 +580,16 @@ mod tests {
             &format!("FROM a:1\nARG VERSION=1\n{GOOD_TAIL}"),
             "dockerfile-secret-in-arg"
         ));
+    }
+
+    /// Found by the `dockerfile` fuzz target: a quoted legacy-form ENV key followed by a
+    /// multi-byte character made the value slice start inside it.
+    #[test]
+    fn regression_legacy_env_with_quotes_and_multibyte() {
+        let df = parse(b"FROM a:1\nENV 'NV'\xef\xbb\xbf< | x\n").unwrap();
+        let _ = check("Dockerfile", &df);
+        let a = assignments("'KEY' \u{feff}value", false);
+        assert_eq!(a, [("KEY".to_string(), Some("\u{feff}value".to_string()))]);
     }
 
     #[test]
