@@ -106,6 +106,13 @@ pub trait Analyzer: Sync + Send {
     fn max_size(&self) -> u64 {
         64 << 20
     }
+    /// Whether the analyzer reads a lock file: what a project *would* install. In an image
+    /// only what *is* installed counts (a lock file left in an image lists development
+    /// dependencies that were never installed, and repeats what the installed metadata
+    /// says), so lock files are read in directory scans only — Trivy draws the same line.
+    fn lock_file(&self) -> bool {
+        false
+    }
     /// Turns the file into packages or facts. Must not panic on any input.
     fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError>;
 }

@@ -6,10 +6,12 @@ use crate::{lang, os, pkgdb, Analyzer};
 pub static ANALYZERS: &[&dyn Analyzer] = &[
     &pkgdb::apk::Apk,
     &lang::cargo::CargoLock,
-    &lang::composer::Composer,
+    &lang::composer::ComposerInstalled,
+    &lang::composer::ComposerLock,
     &pkgdb::dpkg::Dpkg,
     &pkgdb::dpkg_copyright::DpkgCopyright,
-    &lang::gem::Gem,
+    &lang::gem::GemLock,
+    &lang::gem::GemSpec,
     &lang::npm::NpmInstalled,
     &lang::npm::NpmLock,
     &os::release::OsReleaseFile,
@@ -23,6 +25,18 @@ pub static ANALYZERS: &[&dyn Analyzer] = &[
 /// The analyzers that want a path.
 pub fn wanting(path: &str) -> impl Iterator<Item = &'static dyn Analyzer> + '_ {
     ANALYZERS.iter().copied().filter(move |a| a.wants(path))
+}
+
+/// What is being scanned: lock files count in a directory, not in an image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Image,
+    Directory,
+}
+
+/// The analyzers that want a path in a scope.
+pub fn wanting_in(path: &str, scope: Scope) -> impl Iterator<Item = &'static dyn Analyzer> + '_ {
+    wanting(path).filter(move |a| scope == Scope::Directory || !a.lock_file())
 }
 
 /// Whether any analyzer wants a path; the layer walker skips every other entry unread.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
+use hull_analyzer::registry::Scope;
 use hull_image::Limits;
 
 use crate::scan::{
@@ -64,7 +65,7 @@ pub(crate) fn scan_dir(
                 continue;
             }
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            let analyzers = wanted_bound(&path);
+            let analyzers = wanted_bound(&path, Scope::Directory);
             let bound = analyzers.max(secrets.and_then(|s| s.bound(&path, size)));
             let Some(bound) = bound else {
                 continue;
@@ -98,7 +99,7 @@ pub(crate) fn scan_dir(
                         found.extend(s.scan(&path, &bytes));
                     }
                     if analyzers.is_some() {
-                        let rec = analyze_file(&path, &bytes);
+                        let rec = analyze_file(&path, &bytes, Scope::Directory);
                         warnings.extend(rec.warnings(&None));
                         files.insert(path, rec);
                     }

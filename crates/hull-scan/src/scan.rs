@@ -253,9 +253,9 @@ pub enum ScanError {
 }
 
 /// Runs every analyzer that wants a file and records what each said.
-pub(crate) fn analyze_file(path: &str, bytes: &[u8]) -> FileRecord {
+pub(crate) fn analyze_file(path: &str, bytes: &[u8], scope: registry::Scope) -> FileRecord {
     let input = FileInput { path, bytes };
-    let outputs = registry::wanting(path)
+    let outputs = registry::wanting_in(path, scope)
         .map(|a| match a.analyze(&input) {
             Ok(o) => Finding {
                 analyzer: a.id().to_string(),
@@ -276,8 +276,10 @@ pub(crate) fn analyze_file(path: &str, bytes: &[u8]) -> FileRecord {
 }
 
 /// The largest size any analyzer wanting `path` accepts.
-pub(crate) fn wanted_bound(path: &str) -> Option<u64> {
-    registry::wanting(path).map(|a| a.max_size()).max()
+pub(crate) fn wanted_bound(path: &str, scope: registry::Scope) -> Option<u64> {
+    registry::wanting_in(path, scope)
+        .map(|a| a.max_size())
+        .max()
 }
 
 /// Collects one layer's walk into a [`LayerResult`].
@@ -293,7 +295,7 @@ struct LayerVisitor {
 
 impl Visit for LayerVisitor {
     fn wants(&self, path: &str, size: u64) -> Option<u64> {
-        let analyzers = wanted_bound(path);
+        let analyzers = wanted_bound(path, registry::Scope::Image);
         let secrets = self.secrets_opts.as_ref().and_then(|s| s.bound(path, size));
         analyzers.max(secrets)
     }
@@ -303,9 +305,11 @@ impl Visit for LayerVisitor {
                 if let Some(s) = &self.secrets_opts {
                     self.secrets.extend(s.scan(e.path, &e.bytes));
                 }
-                if wanted_bound(e.path).is_some() {
-                    self.files
-                        .insert(e.path.to_string(), analyze_file(e.path, &e.bytes));
+                if wanted_bound(e.path, registry::Scope::Image).is_some() {
+                    self.files.insert(
+                        e.path.to_string(),
+                        analyze_file(e.path, &e.bytes, registry::Scope::Image),
+                    );
                 }
             }
             EntryKind::NotRegular => {

@@ -36,6 +36,9 @@ impl Analyzer for CargoLock {
     fn max_size(&self) -> u64 {
         16 << 20
     }
+    fn lock_file(&self) -> bool {
+        true
+    }
     fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
         let text = std::str::from_utf8(file.bytes)
             .map_err(|_| AnalyzeError::malformed("Cargo.lock", "not UTF-8"))?;

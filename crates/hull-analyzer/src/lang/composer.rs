@@ -9,7 +9,10 @@ use serde_json::Value;
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
-pub struct Composer;
+/// `composer.lock`.
+pub struct ComposerLock;
+/// `vendor/composer/installed.json`: what is installed.
+pub struct ComposerInstalled;
 
 #[derive(Deserialize)]
 struct Entry {
@@ -20,53 +23,79 @@ struct Entry {
     license: Value,
 }
 
-impl Analyzer for Composer {
+impl Analyzer for ComposerLock {
     fn id(&self) -> AnalyzerId {
-        AnalyzerId("composer")
+        AnalyzerId("composer-lock")
     }
     fn version(&self) -> u32 {
         1
     }
     fn wants(&self, path: &str) -> bool {
-        base(path) == "composer.lock" || path.ends_with("/vendor/composer/installed.json")
+        base(path) == "composer.lock"
+    }
+    fn max_size(&self) -> u64 {
+        32 << 20
+    }
+    fn lock_file(&self) -> bool {
+        true
+    }
+    fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
+        parse(file)
+    }
+}
+
+impl Analyzer for ComposerInstalled {
+    fn id(&self) -> AnalyzerId {
+        AnalyzerId("composer-installed")
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn wants(&self, path: &str) -> bool {
+        path.ends_with("/vendor/composer/installed.json")
     }
     fn max_size(&self) -> u64 {
         32 << 20
     }
     fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
-        let doc: Value = serde_json::from_slice(file.bytes)
-            .map_err(|e| AnalyzeError::malformed("composer", e.to_string()))?;
-        let mut out = Vec::new();
-        let mut take = |list: Option<&Value>, dev: bool| {
-            for v in list.and_then(Value::as_array).into_iter().flatten() {
-                let Ok(e) = Entry::deserialize(v) else {
-                    continue;
-                };
-                // The version as the lock file writes it (`v1.27.0` for a tag named so);
-                // matching normalises, the report shows what Composer installed.
-                let mut p = package(PackageKind::Composer, &e.name, &e.version, file.path);
-                p.licenses = match e.license {
-                    Value::String(s) => vec![s],
-                    Value::Array(a) => a
-                        .into_iter()
-                        .filter_map(|l| l.as_str().map(str::to_string))
-                        .collect(),
-                    _ => vec![],
-                };
-                p.dev = dev;
-                out.push(p);
-            }
-        };
-        match &doc {
-            Value::Array(_) => take(Some(&doc), false),
-            _ => {
-                take(doc.get("packages"), false);
-                take(doc.get("packages-dev"), true);
-            }
-        }
-        Ok(Output {
-            packages: finish(out),
-            ..Output::default()
-        })
+        parse(file)
     }
+}
+
+/// Both files list packages the same way (Composer 1's installed list is a bare array).
+fn parse(file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
+    let doc: Value = serde_json::from_slice(file.bytes)
+        .map_err(|e| AnalyzeError::malformed("composer", e.to_string()))?;
+    let mut out = Vec::new();
+    let mut take = |list: Option<&Value>, dev: bool| {
+        for v in list.and_then(Value::as_array).into_iter().flatten() {
+            let Ok(e) = Entry::deserialize(v) else {
+                continue;
+            };
+            // The version as the lock file writes it (`v1.27.0` for a tag named so);
+            // matching normalises, the report shows what Composer installed.
+            let mut p = package(PackageKind::Composer, &e.name, &e.version, file.path);
+            p.licenses = match e.license {
+                Value::String(s) => vec![s],
+                Value::Array(a) => a
+                    .into_iter()
+                    .filter_map(|l| l.as_str().map(str::to_string))
+                    .collect(),
+                _ => vec![],
+            };
+            p.dev = dev;
+            out.push(p);
+        }
+    };
+    match &doc {
+        Value::Array(_) => take(Some(&doc), false),
+        _ => {
+            take(doc.get("packages"), false);
+            take(doc.get("packages-dev"), true);
+        }
+    }
+    Ok(Output {
+        packages: finish(out),
+        ..Output::default()
+    })
 }

@@ -9,31 +9,49 @@ use hull_types::PackageKind;
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
-pub struct Gem;
+/// `Gemfile.lock` / `gems.locked`.
+pub struct GemLock;
+/// Installed `specifications/*.gemspec`.
+pub struct GemSpec;
 
-impl Analyzer for Gem {
+impl Analyzer for GemLock {
     fn id(&self) -> AnalyzerId {
-        AnalyzerId("gem")
+        AnalyzerId("gem-lock")
     }
     fn version(&self) -> u32 {
         1
     }
     fn wants(&self, path: &str) -> bool {
         let b = base(path);
-        b == "Gemfile.lock"
-            || b == "gems.locked"
-            || (b.ends_with(".gemspec") && path.contains("/specifications/"))
+        b == "Gemfile.lock" || b == "gems.locked"
+    }
+    fn lock_file(&self) -> bool {
+        true
     }
     fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
         let text = std::str::from_utf8(file.bytes)
-            .map_err(|_| AnalyzeError::malformed("gem", "not UTF-8"))?;
-        let packages = if base(file.path).ends_with(".gemspec") {
-            gemspec(text, file.path).into_iter().collect()
-        } else {
-            lockfile(text, file.path)
-        };
+            .map_err(|_| AnalyzeError::malformed("Gemfile.lock", "not UTF-8"))?;
         Ok(Output {
-            packages: finish(packages),
+            packages: finish(lockfile(text, file.path)),
+            ..Output::default()
+        })
+    }
+}
+
+impl Analyzer for GemSpec {
+    fn id(&self) -> AnalyzerId {
+        AnalyzerId("gemspec")
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn wants(&self, path: &str) -> bool {
+        base(path).ends_with(".gemspec") && path.contains("/specifications/")
+    }
+    fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
+        let text = String::from_utf8_lossy(file.bytes);
+        Ok(Output {
+            packages: gemspec(&text, file.path).into_iter().collect(),
             ..Output::default()
         })
     }

@@ -93,6 +93,9 @@ impl Analyzer for NpmLock {
     fn max_size(&self) -> u64 {
         64 << 20
     }
+    fn lock_file(&self) -> bool {
+        true
+    }
     fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
         let v: Value = serde_json::from_slice(file.bytes)
             .map_err(|e| AnalyzeError::malformed("package-lock.json", e.to_string()))?;
