@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build-test-images.sh
+# Language packages installed by npm and pip themselves (needs the npm registry and PyPI).
+python3 scripts/build-lang-image.py
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 if cargo nextest --version >/dev/null 2>&1; then

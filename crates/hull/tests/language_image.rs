@@ -1,0 +1,125 @@
+//! Language packages in a real image built by `scripts/build-lang-image.py`: npm and pip
+//! installed old releases into its layers, and hull's inventory must equal what
+//! `npm ls --all` and `pip list --path` report; the Cargo project's lock file (read in a
+//! directory scan) must equal `cargo metadata`.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+
+type Set = BTreeSet<(String, String)>;
+
+fn pep503(n: &str) -> String {
+    let mut out = String::new();
+    let mut sep = false;
+    for c in n.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+fn of_kind(v: &serde_json::Value, kind: &str) -> Set {
+    v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == kind)
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn inventory_equals_the_package_managers() {
+    let Some(dir) = test_images(&[]) else { return };
+    let image = dir.join("lang-test.tar");
+    if !image.exists() {
+        assert!(
+            std::env::var_os("HULL_SKIP_IMAGE_TESTS").is_some(),
+            "need {} (python3 scripts/build-lang-image.py)",
+            image.display()
+        );
+        return;
+    }
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("lang-test.expected.json")).unwrap())
+            .unwrap();
+    let list = |k: &str, norm: bool| -> Set {
+        expected[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let n = p[0].as_str().unwrap();
+                (
+                    if norm { pep503(n) } else { n.to_string() },
+                    p[1].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+
+    let v = json_of(&run(&[
+        "sbom",
+        "--no-cache",
+        "-f",
+        "json",
+        image.to_str().unwrap(),
+    ]));
+    assert_schema_valid("hull", "report-v1.schema.json", &v);
+    assert_eq!(of_kind(&v, "npm"), list("npm", false));
+    assert_eq!(of_kind(&v, "python"), list("python", true));
+    // Lock files are not read from images.
+    assert!(of_kind(&v, "cargo").is_empty());
+    // Purls and locations.
+    let express = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "express")
+        .unwrap();
+    assert_eq!(express["purl"], "pkg:npm/express@4.17.1");
+    assert_eq!(
+        express["location"]["path"],
+        "/app/node_modules/express/package.json"
+    );
+    assert!(express["location"]["layer"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
+    let scoped = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "@babel/code-frame")
+        .unwrap();
+    assert_eq!(scoped["purl"], "pkg:npm/%40babel/code-frame@7.0.0");
+
+    // The CycloneDX SBOM carries them too, valid against the official schema.
+    let cdx = json_of(&run(&["sbom", "--no-cache", image.to_str().unwrap()]));
+    assert_schema_valid("cyclonedx-1.6", "bom-1.6.schema.json", &cdx);
+    assert!(cdx.to_string().contains("pkg:pypi/django@2.2"));
+
+    let cargo = json_of(&run(&[
+        "sbom",
+        "--no-cache",
+        "-f",
+        "json",
+        dir.join("lang-test.cargo").to_str().unwrap(),
+    ]));
+    assert_eq!(of_kind(&cargo, "cargo"), list("cargo", false));
+}
