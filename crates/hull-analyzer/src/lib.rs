@@ -69,6 +69,17 @@ pub struct Output {
     pub os: Option<OsCandidate>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub licenses: Vec<PackageLicenses>,
+    /// Language-package metadata files an OS package installed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owned: Vec<OwnedFiles>,
+}
+
+/// Files an OS package manager says one of its packages installed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnedFiles {
+    pub kind: hull_types::PackageKind,
+    pub owner: String,
+    pub paths: Vec<String>,
 }
 
 /// Why a file could not be analyzed. Carries no path: the caller knows the path and layer and

@@ -10,6 +10,7 @@ pub static ANALYZERS: &[&dyn Analyzer] = &[
     &lang::composer::ComposerLock,
     &pkgdb::dpkg::Dpkg,
     &pkgdb::dpkg_copyright::DpkgCopyright,
+    &pkgdb::dpkg_files::DpkgFiles,
     &lang::gem::GemLock,
     &lang::gem::GemSpec,
     &lang::npm::NpmInstalled,

@@ -207,6 +207,7 @@ mod tests {
                 message: "exposes 22/tcp (SSH)".into(),
                 remediation: "Do not expose remote shells.".into(),
             }],
+            os_owned: vec![],
             secrets: vec![],
             file_modes: vec![],
         }

@@ -202,6 +202,13 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             );
         }
     }
+    if !report.os_owned.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{dim}{} language packages belong to OS packages and are counted as those (see the JSON report){reset}",
+            report.os_owned.len()
+        );
+    }
     if report.packages.is_empty() && img.source != SourceKind::Config {
         let _ = writeln!(out, "\nno OS packages found");
     }

@@ -14,7 +14,7 @@ mod scan;
 pub use cache::{Cache, CacheError};
 pub use config::{check_image_config, collect_config_files, config_secrets};
 pub use hull_image::SourceKind;
-pub use merge::{merge, MergedFile};
+pub use merge::{merge, MergedFile, OsOwned};
 pub use sbom::read_sbom;
 pub use scan::{
     scan_image, FileRecord, Finding, ImageSummary, LayerInfo, LayerResult, LayerSecret, ModeRecord,

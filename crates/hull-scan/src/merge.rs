@@ -86,10 +86,22 @@ fn remove_under(state: &mut BTreeMap<String, MergedFile>, path: &str, itself: bo
     }
 }
 
-/// Packages and OS release of the merged filesystem.
+/// A language package left out because an OS package installed its files.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct OsOwned {
+    pub kind: PackageKind,
+    pub name: String,
+    pub version: String,
+    pub path: String,
+    /// The rule that dropped it: `owned by deb python3-requests (dpkg file list)`.
+    pub reason: String,
+}
+
+/// Packages and OS release of the merged filesystem, and the language packages an OS
+/// package owns (reported as the OS package only).
 pub(crate) fn inventory(
     merged: &BTreeMap<String, MergedFile>,
-) -> (Vec<Package>, Option<OsRelease>) {
+) -> (Vec<Package>, Option<OsRelease>, Vec<OsOwned>) {
     let mut packages = Vec::new();
     let mut os: Option<OsCandidate> = None;
     let mut distroless_status_d = false;
@@ -129,6 +141,37 @@ pub(crate) fn inventory(
             p.licenses = (*l).clone();
         }
     }
+    // Language packages whose metadata file an OS package installed belong to it.
+    let owners: BTreeMap<&str, (PackageKind, &str)> = merged
+        .values()
+        .flat_map(|m| m.record.outputs.iter().filter_map(|o| o.output.as_ref()))
+        .flat_map(|o| o.owned.iter())
+        .flat_map(|f| {
+            f.paths
+                .iter()
+                .map(move |p| (p.as_str(), (f.kind, f.owner.as_str())))
+        })
+        .collect();
+    let mut os_owned = Vec::new();
+    packages.retain(|p| {
+        if p.kind.is_os() {
+            return true;
+        }
+        match owners.get(p.location.path.as_str()) {
+            Some((kind, owner)) => {
+                os_owned.push(OsOwned {
+                    kind: p.kind,
+                    name: p.name.clone(),
+                    version: p.version.clone(),
+                    path: p.location.path.clone(),
+                    reason: format!("owned by {kind} {owner} (dpkg file list)"),
+                });
+                false
+            }
+            None => true,
+        }
+    });
+    os_owned.sort();
     packages.sort();
     packages.dedup();
     let mut os = os.map(|c| c.release);
@@ -138,7 +181,7 @@ pub(crate) fn inventory(
             o.distroless = true;
         }
     }
-    (packages, os)
+    (packages, os, os_owned)
 }
 
 #[cfg(test)]
@@ -214,7 +257,7 @@ mod tests {
             db(&[("a", "1"), ("b", "2"), ("c", "1")], 2), // b upgraded, c added
             db(&[("a", "1"), ("b", "2"), ("c", "1")], 3), // rewritten, unchanged
         ];
-        let (pkgs, _) = inventory(&merge(&layers));
+        let (pkgs, _, _) = inventory(&merge(&layers));
         let got: Vec<_> = pkgs
             .iter()
             .map(|p| (p.name.as_str(), p.location.layer.clone()))
@@ -224,7 +267,7 @@ mod tests {
         let mut gone = layer(&[], &["/var/lib/dpkg/status"], &[], 4);
         gone.files.clear();
         let layers = [db(&[("a", "1")], 1), gone, db(&[("a", "1")], 5)];
-        let (pkgs, _) = inventory(&merge(&layers));
+        let (pkgs, _, _) = inventory(&merge(&layers));
         assert_eq!(pkgs[0].location.layer, d(5));
     }
 

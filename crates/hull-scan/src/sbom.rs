@@ -171,6 +171,7 @@ pub fn read_sbom(path: &Path) -> Result<Option<ScanReport>, ScanError> {
         vulnerabilities: vec![],
         not_matched: vec![],
         misconfigurations: vec![],
+        os_owned: vec![],
         secrets: vec![],
         file_modes: vec![],
     }))

@@ -229,6 +229,9 @@ pub struct ScanReport {
     /// Failed configuration checks (image config, Dockerfiles, Kubernetes manifests).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub misconfigurations: Vec<Misconfiguration>,
+    /// Language packages left out because an OS package installed them, with the rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub os_owned: Vec<crate::merge::OsOwned>,
     /// Exposed secrets: in files (also files a later layer deleted), the config, the history.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<Secret>,
@@ -471,7 +474,7 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
     };
 
     let merged = merge(&results);
-    let (packages, os) = merge::inventory(&merged);
+    let (packages, os, os_owned) = merge::inventory(&merged);
     let mut warnings: Vec<Warning> = results.iter().flat_map(|r| r.warnings.clone()).collect();
     warnings.sort();
     warnings.dedup();
@@ -522,6 +525,7 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
         vulnerabilities: vec![],
         not_matched: vec![],
         misconfigurations: vec![],
+        os_owned,
         secrets: layer_secrets(image, &results),
         file_modes: surviving_modes(&results),
     })

@@ -648,6 +648,7 @@ fn k8s(a: K8sArgs) -> Result<(), Failure> {
         vulnerabilities: vec![],
         not_matched: vec![],
         misconfigurations: r.findings,
+        os_owned: vec![],
         secrets: vec![],
         file_modes: vec![],
     };

@@ -675,3 +675,61 @@ fn oci_layout_blob_symlinks_are_refused() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// A Python distribution that a `.deb` installed is the OS package's: it is left out of the
+/// language packages, and the report says by which rule; one pip installed stays.
+#[test]
+fn language_packages_owned_by_os_packages_are_not_reported_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img.tar");
+    let l = layer(&[
+        E::File("etc/os-release", OS_RELEASE),
+        E::File("var/lib/dpkg/status", &status(&[("python3-six", "1.16.0-4")])),
+        E::File(
+            "var/lib/dpkg/info/python3-six.list",
+            b"/.\n/usr\n/usr/lib/python3/dist-packages/six-1.16.0.egg-info\n/usr/lib/python3/dist-packages/six.py\n",
+        ),
+        E::File(
+            "usr/lib/python3/dist-packages/six-1.16.0.egg-info",
+            b"Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n",
+        ),
+        E::File(
+            "usr/local/lib/python3.11/dist-packages/requests-2.31.0.dist-info/METADATA",
+            b"Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\nLicense: Apache 2.0\n",
+        ),
+    ]);
+    docker_archive(&img, &[l], None);
+    let v = json_of(&run(&[
+        "sbom",
+        "--no-cache",
+        "-f",
+        "json",
+        img.to_str().unwrap(),
+    ]));
+    assert_schema_valid("hull", "report-v1.schema.json", &v);
+    let got: Vec<(String, String)> = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["kind"].as_str().unwrap().into(),
+                p["name"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("deb".to_string(), "python3-six".to_string()),
+            ("python".into(), "requests".into())
+        ]
+    );
+    assert_eq!(v["os_owned"][0]["name"], "six");
+    assert_eq!(
+        v["os_owned"][0]["reason"],
+        "owned by deb python3-six (dpkg file list)"
+    );
+    assert_eq!(v["packages"][1]["purl"], "pkg:pypi/requests@2.31.0");
+    assert_eq!(v["packages"][1]["licenses"][0], "Apache 2.0");
+}

@@ -6,6 +6,7 @@
 pub mod apk;
 pub mod dpkg;
 pub mod dpkg_copyright;
+pub mod dpkg_files;
 pub mod rpm;
 
 /// Splits RFC 822-style control data into paragraphs of `(field, value)` pairs; continuation

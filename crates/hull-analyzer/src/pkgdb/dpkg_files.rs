@@ -1,0 +1,57 @@
+//! dpkg's per-package file lists, `/var/lib/dpkg/info/<package>[:<arch>].list`: which
+//! language-package metadata files a `.deb` installed. A Python distribution or npm module
+//! shipped by a Debian package (`python3-requests`) is the OS package's, and is reported
+//! as that, not a second time as a language package.
+
+use hull_types::PackageKind;
+
+use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output, OwnedFiles};
+
+pub struct DpkgFiles;
+
+const DIR: &str = "/var/lib/dpkg/info/";
+
+/// Files that describe a language package (what the language analyzers read).
+pub fn is_language_metadata(path: &str) -> bool {
+    path.ends_with(".dist-info/METADATA")
+        || path.ends_with(".egg-info/PKG-INFO")
+        || path.ends_with(".egg-info")
+        || (path.ends_with("/package.json") && path.contains("/node_modules/"))
+        || (path.ends_with(".gemspec") && path.contains("/specifications/"))
+}
+
+impl Analyzer for DpkgFiles {
+    fn id(&self) -> AnalyzerId {
+        AnalyzerId("dpkg-files")
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn wants(&self, path: &str) -> bool {
+        path.starts_with(DIR) && path.ends_with(".list") && !path[DIR.len()..].contains('/')
+    }
+    fn max_size(&self) -> u64 {
+        32 << 20
+    }
+    fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
+        let name = &file.path[DIR.len()..file.path.len() - ".list".len()];
+        let owner = name.split(':').next().unwrap_or(name).to_string();
+        let paths: Vec<String> = String::from_utf8_lossy(file.bytes)
+            .lines()
+            .filter(|l| is_language_metadata(l))
+            .map(str::to_string)
+            .collect();
+        Ok(Output {
+            owned: if paths.is_empty() {
+                vec![]
+            } else {
+                vec![OwnedFiles {
+                    kind: PackageKind::Deb,
+                    owner,
+                    paths,
+                }]
+            },
+            ..Output::default()
+        })
+    }
+}
