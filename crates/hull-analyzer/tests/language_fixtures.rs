@@ -24,6 +24,46 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
         ".egg",
         "wheel and egg zip archives are not opened yet (the open part of issue 3)",
     ),
+    (
+        "scalibr-indirect-packages.mod",
+        "exclude indirect",
+        "an osv-scalibr option that drops indirect requirements; hull reports them with `direct: false`",
+    ),
+    (
+        "trivy-normal_go.mod",
+        "normal",
+        "an older trivy option without the `stdlib` package; the same file's case with it matches",
+    ),
+    (
+        "scalibr-per_req_options.txt",
+        "per_requirement_options",
+        "upstream keeps text after the version (`1.0 unexpected_text…`) in the version",
+    ),
+    (
+        "scalibr-with_versions.txt",
+        "with_version",
+        "osv-scalibr reports the bound of `>=`/`<=` requirements as the version; only `==` says what is installed",
+    ),
+    (
+        "trivy-requirements_compatible.txt",
+        "compatible versions",
+        "trivy reports the bound of `~=` requirements as the version; `~=` is a range, not a pin",
+    ),
+    (
+        "trivy-uv_normal.lock",
+        "normal",
+        "the project itself (uv's editable root) is not reported as its own dependency",
+    ),
+    (
+        "scalibr-exclude-root.v2.lock",
+        "exclude root",
+        "the workspace's own package is not reported as its dependency",
+    ),
+    (
+        "trivy-yarn_with_local.lock",
+        "yarn with local dependency",
+        "trivy drops `file:` dependencies, osv-scalibr's fixtures keep them with their version; hull keeps them",
+    ),
 ];
 
 /// Two rules applied to every upstream expectation:
@@ -36,7 +76,16 @@ fn expected_entry(format: &str, name: &str, version: &str) -> Option<(String, St
     if version.is_empty() {
         return None;
     }
-    let name = if format == "python-metadata" {
+    // Go versions without the `v` (OSV's Go ecosystem writes them so; trivy keeps it).
+    let version = if format == "go-mod" {
+        version.strip_prefix('v').unwrap_or(version)
+    } else {
+        version
+    };
+    let name = if matches!(
+        format,
+        "python-metadata" | "poetry-lock" | "pipfile-lock" | "uv-lock" | "python-requirements"
+    ) {
         hull_analyzer::lang::python::normalize(name)
     } else {
         name.to_string()
@@ -56,6 +105,14 @@ fn image_path(format: &str, fixture: &Path) -> String {
         "gemfile-lock" => "/src/Gemfile.lock".into(),
         "gemspec" => "/usr/local/bundle/specifications/x.gemspec".into(),
         "python-metadata" => "/usr/lib/python3/site-packages/x.dist-info/METADATA".into(),
+        "poetry-lock" => "/src/poetry.lock".into(),
+        "pipfile-lock" => "/src/Pipfile.lock".into(),
+        "uv-lock" => "/src/uv.lock".into(),
+        "python-requirements" => "/src/requirements.txt".into(),
+        "yarn-lock" => "/src/yarn.lock".into(),
+        "go-mod" => "/src/go.mod".into(),
+        "dotnet-deps-json" => "/app/app.deps.json".into(),
+        "nuget-packages-lock" => "/src/packages.lock.json".into(),
         _ => unreachable!(),
     }
 }
@@ -174,3 +231,11 @@ fixture_test!(composer_lock, "composer-lock");
 fixture_test!(gemfile_lock, "gemfile-lock");
 fixture_test!(gemspec, "gemspec");
 fixture_test!(python_metadata, "python-metadata");
+fixture_test!(poetry_lock, "poetry-lock");
+fixture_test!(pipfile_lock, "pipfile-lock");
+fixture_test!(uv_lock, "uv-lock");
+fixture_test!(python_requirements, "python-requirements");
+fixture_test!(yarn_lock, "yarn-lock");
+fixture_test!(go_mod, "go-mod");
+fixture_test!(dotnet_deps_json, "dotnet-deps-json");
+fixture_test!(nuget_packages_lock, "nuget-packages-lock");

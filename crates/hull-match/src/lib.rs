@@ -56,7 +56,9 @@ impl Ver {
             | PackageKind::Npm
             | PackageKind::Cargo
             | PackageKind::Gem
-            | PackageKind::Composer => {
+            | PackageKind::Composer
+            | PackageKind::Go
+            | PackageKind::NuGet => {
                 return Err(VersionError {
                     scheme: "language",
                     version: s.to_string(),

@@ -25,6 +25,10 @@ pub enum PackageKind {
     Gem,
     /// PHP packages (Packagist); names are `vendor/package`.
     Composer,
+    /// Go modules (and `stdlib`, the toolchain); versions without Go's `v`.
+    Go,
+    /// .NET packages (NuGet).
+    NuGet,
 }
 
 impl PackageKind {
@@ -39,6 +43,8 @@ impl PackageKind {
             Self::Cargo => "cargo",
             Self::Gem => "gem",
             Self::Composer => "composer",
+            Self::Go => "golang",
+            Self::NuGet => "nuget",
         }
     }
 
@@ -48,7 +54,7 @@ impl PackageKind {
     }
 
     /// Every kind, in report order.
-    pub const ALL: [PackageKind; 8] = [
+    pub const ALL: [PackageKind; 10] = [
         Self::Deb,
         Self::Apk,
         Self::Rpm,
@@ -57,6 +63,8 @@ impl PackageKind {
         Self::Cargo,
         Self::Gem,
         Self::Composer,
+        Self::Go,
+        Self::NuGet,
     ];
 }
 
@@ -64,6 +72,7 @@ impl fmt::Display for PackageKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Python => "python",
+            Self::Go => "go",
             k => k.purl_type(),
         })
     }
@@ -186,6 +195,10 @@ impl Package {
                 None => (None, self.name.clone()),
             },
             PackageKind::Python => (None, self.name.to_lowercase().replace('_', "-")),
+            PackageKind::Go => match self.name.rsplit_once('/') {
+                Some((ns, n)) => (Some(ns.to_string()), n.to_string()),
+                None => (None, self.name.clone()),
+            },
             _ => (None, self.name.clone()),
         };
         let mut s = format!("pkg:{}/", self.kind.purl_type());
@@ -205,6 +218,11 @@ impl Package {
         };
         s.push_str(&purl_encode(&name));
         s.push('@');
+        // Go module versions carry their `v` in purls (the stored version drops it, as OSV
+        // does); the toolchain's do not.
+        if self.kind == PackageKind::Go && self.name != "stdlib" {
+            s.push('v');
+        }
         s.push_str(&purl_encode(&self.version));
         Purl(s)
     }

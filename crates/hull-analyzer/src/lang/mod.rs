@@ -5,8 +5,12 @@
 pub mod cargo;
 pub mod composer;
 pub mod gem;
+pub mod go_mod;
 pub mod npm;
+pub mod nuget;
 pub mod python;
+pub mod python_lock;
+pub mod yarn;
 
 use hull_types::{Location, Package, PackageKind};
 
