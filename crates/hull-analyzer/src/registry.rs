@@ -14,6 +14,7 @@ pub static ANALYZERS: &[&dyn Analyzer] = &[
     &pkgdb::dpkg_files::DpkgFiles,
     &lang::gem::GemLock,
     &lang::gem::GemSpec,
+    &lang::go_binary::GoBinary,
     &lang::go_mod::GoMod,
     &lang::npm::NpmInstalled,
     &lang::npm::NpmLock,

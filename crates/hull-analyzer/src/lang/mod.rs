@@ -5,6 +5,7 @@
 pub mod cargo;
 pub mod composer;
 pub mod gem;
+pub mod go_binary;
 pub mod go_mod;
 pub mod npm;
 pub mod nuget;
