@@ -16,6 +16,7 @@ pub static ANALYZERS: &[&dyn Analyzer] = &[
     &lang::gem::GemSpec,
     &lang::go_binary::GoBinary,
     &lang::go_mod::GoMod,
+    &lang::java::JavaArchive,
     &lang::npm::NpmInstalled,
     &lang::npm::NpmLock,
     &lang::nuget::NugetLock,

@@ -60,6 +60,26 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
         "the workspace's own package is not reported as its dependency",
     ),
     (
+        "scalibr-complex.jar",
+        "Ignore inner pom.properties because max opened bytes reached",
+        "an osv-scalibr option with a tiny byte budget; hull's bound (512 MiB) reads the inner archive",
+    ),
+    (
+        "trivy-heuristic-1.0.0-SNAPSHOT.jar",
+        "artifactId search",
+        "trivy asks its Maven index for the group of an artifact id; hull has no index (offline) and uses the file name",
+    ),
+    (
+        "trivy-test.jar",
+        "sha1 search",
+        "trivy looks the archive's SHA-1 up in its Maven index; hull has no index (offline)",
+    ),
+    (
+        "trivy-test.jar",
+        "offline",
+        "trivy takes `Implementation-Title: Spring Framework` as the artifact id; hull uses `Bundle-SymbolicName` (`core`), an id without spaces",
+    ),
+    (
         "trivy-yarn_with_local.lock",
         "yarn with local dependency",
         "trivy drops `file:` dependencies, osv-scalibr's fixtures keep them with their version; hull keeps them",
@@ -124,6 +144,11 @@ fn image_path(format: &str, fixture: &Path) -> String {
         "dotnet-deps-json" => "/app/app.deps.json".into(),
         "nuget-packages-lock" => "/src/packages.lock.json".into(),
         "go-binary" => "/usr/local/bin/app".into(),
+        "jar" => format!(
+            "/app/lib/{}",
+            name.trim_start_matches("scalibr-")
+                .trim_start_matches("trivy-")
+        ),
         _ => unreachable!(),
     }
 }
@@ -262,3 +287,4 @@ fixture_test!(go_mod, "go-mod");
 fixture_test!(dotnet_deps_json, "dotnet-deps-json");
 fixture_test!(nuget_packages_lock, "nuget-packages-lock");
 fixture_test!(go_binary, "go-binary");
+fixture_test!(java_archives, "jar");

@@ -58,7 +58,8 @@ impl Ver {
             | PackageKind::Gem
             | PackageKind::Composer
             | PackageKind::Go
-            | PackageKind::NuGet => {
+            | PackageKind::NuGet
+            | PackageKind::Maven => {
                 return Err(VersionError {
                     scheme: "language",
                     version: s.to_string(),

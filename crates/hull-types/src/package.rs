@@ -29,6 +29,8 @@ pub enum PackageKind {
     Go,
     /// .NET packages (NuGet).
     NuGet,
+    /// Java artifacts (Maven); names are `group:artifact`.
+    Maven,
 }
 
 impl PackageKind {
@@ -45,6 +47,7 @@ impl PackageKind {
             Self::Composer => "composer",
             Self::Go => "golang",
             Self::NuGet => "nuget",
+            Self::Maven => "maven",
         }
     }
 
@@ -54,7 +57,7 @@ impl PackageKind {
     }
 
     /// Every kind, in report order.
-    pub const ALL: [PackageKind; 10] = [
+    pub const ALL: [PackageKind; 11] = [
         Self::Deb,
         Self::Apk,
         Self::Rpm,
@@ -65,6 +68,7 @@ impl PackageKind {
         Self::Composer,
         Self::Go,
         Self::NuGet,
+        Self::Maven,
     ];
 }
 
@@ -195,6 +199,10 @@ impl Package {
                 None => (None, self.name.clone()),
             },
             PackageKind::Python => (None, self.name.to_lowercase().replace('_', "-")),
+            PackageKind::Maven => match self.name.split_once(':') {
+                Some((g, a)) => (Some(g.to_string()), a.to_string()),
+                None => (None, self.name.clone()),
+            },
             PackageKind::Go => match self.name.rsplit_once('/') {
                 Some((ns, n)) => (Some(ns.to_string()), n.to_string()),
                 None => (None, self.name.clone()),

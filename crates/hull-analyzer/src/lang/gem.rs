@@ -51,7 +51,7 @@ impl Analyzer for GemSpec {
     fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
         let text = String::from_utf8_lossy(file.bytes);
         Ok(Output {
-            packages: gemspec(&text, file.path).into_iter().collect(),
+            packages: finish(gemspec(&text, file.path).into_iter().collect()),
             ..Output::default()
         })
     }

@@ -7,6 +7,7 @@ pub mod composer;
 pub mod gem;
 pub mod go_binary;
 pub mod go_mod;
+pub mod java;
 pub mod npm;
 pub mod nuget;
 pub mod python;
@@ -39,8 +40,10 @@ pub(crate) fn base(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-/// Sorts and removes exact duplicates (a lock file may list one package twice).
+/// Drops entries without a name or version (nothing to report or match; hostile input
+/// produces them), sorts, and removes exact duplicates (a lock file may list one twice).
 pub(crate) fn finish(mut v: Vec<Package>) -> Vec<Package> {
+    v.retain(|p| !p.name.trim().is_empty() && !p.version.trim().is_empty());
     v.sort();
     v.dedup();
     v

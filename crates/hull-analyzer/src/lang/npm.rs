@@ -73,7 +73,7 @@ impl Analyzer for NpmInstalled {
         let mut p = package(PackageKind::Npm, name, version, file.path);
         p.licenses = license(&v);
         Ok(Output {
-            packages: vec![p],
+            packages: finish(vec![p]),
             ..Output::default()
         })
     }

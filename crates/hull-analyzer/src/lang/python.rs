@@ -88,7 +88,7 @@ impl Analyzer for PythonInstalled {
             }
         };
         Ok(Output {
-            packages: vec![p],
+            packages: super::finish(vec![p]),
             ..Output::default()
         })
     }
