@@ -15,16 +15,6 @@ type Set = BTreeSet<(String, String)>;
 /// (fixture, case) pairs where hull knowingly differs from upstream, and why.
 const DIFFERENCES: &[(&str, &str, &str)] = &[
     (
-        "scalibr-monotonic-1.6-py2.py3-none-any.whl",
-        ".whl",
-        "wheel and egg zip archives are not opened yet (the open part of issue 3)",
-    ),
-    (
-        "scalibr-monotonic-1.6-py3.10.egg",
-        ".egg",
-        "wheel and egg zip archives are not opened yet (the open part of issue 3)",
-    ),
-    (
         "scalibr-indirect-packages.mod",
         "exclude indirect",
         "an osv-scalibr option that drops indirect requirements; hull reports them with `direct: false`",
@@ -134,6 +124,9 @@ fn image_path(format: &str, fixture: &Path) -> String {
         "composer-lock" => "/src/composer.lock".into(),
         "gemfile-lock" => "/src/Gemfile.lock".into(),
         "gemspec" => "/usr/local/bundle/specifications/x.gemspec".into(),
+        "python-metadata" if name.ends_with(".whl") || name.ends_with(".egg") => {
+            format!("/usr/lib/python3/site-packages/{name}")
+        }
         "python-metadata" => "/usr/lib/python3/site-packages/x.dist-info/METADATA".into(),
         "poetry-lock" => "/src/poetry.lock".into(),
         "pipfile-lock" => "/src/Pipfile.lock".into(),

@@ -1,5 +1,6 @@
 //! Installed Python distributions: `*.dist-info/METADATA` (wheels, pip), `*.egg-info/PKG-INFO`
-//! and single-file `*.egg-info` (setuptools). The metadata is an RFC 822 header block;
+//! and single-file `*.egg-info` (setuptools), `.egg` directories, and `.whl`/`.egg` zip
+//! files (read in memory). The metadata is an RFC 822 header block;
 //! names are normalised per PEP 503 (lower case, runs of `-`, `_`, `.` become `-`).
 
 use hull_types::PackageKind;
@@ -27,6 +28,41 @@ pub fn normalize(name: &str) -> String {
     out
 }
 
+impl PythonInstalled {
+    /// A wheel or zipped egg: its `*.dist-info/METADATA` or `EGG-INFO/PKG-INFO`, read in
+    /// memory (a metadata file is at most 4 MiB).
+    fn analyze_zip(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(file.bytes))
+            .map_err(|e| AnalyzeError::malformed("Python archive", e.to_string()))?;
+        let inner = (0..zip.len().min(100_000)).find_map(|i| {
+            let name = zip.name_for_index(i)?;
+            let top = name.matches('/').count() == 1;
+            (top && (name.ends_with(".dist-info/METADATA") || name == "EGG-INFO/PKG-INFO"))
+                .then_some(i)
+        });
+        let Some(i) = inner else {
+            return Ok(Output::default());
+        };
+        let mut data = Vec::new();
+        zip.by_index(i)
+            .map_err(|e| AnalyzeError::malformed("Python archive", e.to_string()))?
+            .take(4 << 20)
+            .read_to_end(&mut data)
+            .map_err(|e| AnalyzeError::malformed("Python archive", e.to_string()))?;
+        self.analyze(&FileInput {
+            path: "/x.dist-info/METADATA",
+            bytes: &data,
+        })
+        .map(|mut o| {
+            for p in &mut o.packages {
+                p.location.path = file.path.to_string();
+            }
+            o
+        })
+    }
+}
+
 impl Analyzer for PythonInstalled {
     fn id(&self) -> AnalyzerId {
         AnalyzerId("python-installed")
@@ -35,14 +71,23 @@ impl Analyzer for PythonInstalled {
         1
     }
     fn wants(&self, path: &str) -> bool {
+        let b = base(path);
         path.ends_with(".dist-info/METADATA")
             || path.ends_with(".egg-info/PKG-INFO")
-            || base(path).ends_with(".egg-info")
+            || path.ends_with("/EGG-INFO/PKG-INFO")
+            || b.ends_with(".egg-info")
+            || b.ends_with(".egg")
+            || b.ends_with(".whl")
     }
     fn max_size(&self) -> u64 {
-        4 << 20
+        // Wheels and eggs are whole distributions; metadata files are small.
+        128 << 20
     }
     fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
+        let b = base(file.path);
+        if (b.ends_with(".egg") || b.ends_with(".whl")) && file.bytes.starts_with(b"PK") {
+            return self.analyze_zip(file);
+        }
         let text = String::from_utf8_lossy(file.bytes);
         let mut name = None;
         let mut version = None;
