@@ -216,7 +216,9 @@ impl Package {
             } else {
                 ns
             };
-            s.push_str(&purl_encode(&ns));
+            // Namespace segments are separated by `/`, each one encoded.
+            let segments: Vec<String> = ns.split('/').map(purl_encode).collect();
+            s.push_str(&segments.join("/"));
             s.push('/');
         }
         let name = if self.kind == PackageKind::Composer {

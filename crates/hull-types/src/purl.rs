@@ -194,6 +194,18 @@ mod tests {
             ),
             (PackageKind::Gem, "rails", "7.1.0", "pkg:gem/rails@7.1.0"),
             (
+                PackageKind::Go,
+                "github.com/klauspost/cpuid/v2",
+                "2.2.10",
+                "pkg:golang/github.com/klauspost/cpuid/v2@v2.2.10",
+            ),
+            (
+                PackageKind::Maven,
+                "org.apache.commons:commons-lang3",
+                "3.12.0",
+                "pkg:maven/org.apache.commons/commons-lang3@3.12.0",
+            ),
+            (
                 PackageKind::Composer,
                 "Symfony/Console",
                 "v6.4.0",
@@ -205,7 +217,13 @@ mod tests {
             p.arch = None;
             assert_eq!(p.purl(None).0, want);
             let parts = Purl::parse(want).unwrap();
-            assert_eq!(parts.version.as_deref(), Some(version));
+            // Go module purls carry Go's `v`; hull stores versions as OSV does, without it.
+            let purl_version = if kind == PackageKind::Go {
+                format!("v{version}")
+            } else {
+                version.to_string()
+            };
+            assert_eq!(parts.version, Some(purl_version));
         }
     }
 

@@ -116,12 +116,12 @@ fn archive(
         let from_manifest = manifest.as_deref().and_then(from_manifest);
         let from_name = from_file_name(name);
         let pick = match (from_manifest, from_name) {
-            // The file name's artifact and the manifest's group and version agree best
-            // with what Maven Central calls the artifact.
-            (Some((g, a, v)), Some((fa, fv))) => Some((
+            // Archives are named `artifactId-version.jar` by Maven and Gradle: the file name
+            // gives the artifact and version; the manifest, where it says, the group.
+            (Some((g, _, v)), Some((fa, fv))) => Some((
                 g.unwrap_or_else(|| fa.clone()),
-                if a.is_empty() { fa } else { a },
-                if v.is_empty() { fv } else { v },
+                fa,
+                if fv.is_empty() { v } else { fv },
             )),
             (Some((g, a, v)), None) if !a.is_empty() && !v.is_empty() => {
                 Some((g.unwrap_or_else(|| a.clone()), a, v))
@@ -181,6 +181,7 @@ fn from_manifest(b: &[u8]) -> Option<(Option<String>, String, String)> {
     });
     let artifact = get("Implementation-Title")
         .filter(|t| !t.contains(' '))
+        .or_else(|| get("Bundle-Name").filter(|t| !t.contains(' ')))
         .or_else(|| {
             get("Bundle-SymbolicName").map(|s| s.rsplit('.').next().unwrap_or(&s).to_string())
         })
