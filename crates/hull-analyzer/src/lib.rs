@@ -117,6 +117,11 @@ pub trait Analyzer: Sync + Send {
     fn max_size(&self) -> u64 {
         64 << 20
     }
+    /// The smallest file worth reading (a Go binary is never a few kilobytes): smaller
+    /// files are skipped unread, which keeps `/usr/bin` of a base image cheap.
+    fn min_size(&self) -> u64 {
+        0
+    }
     /// Whether the analyzer reads a lock file: what a project *would* install. In an image
     /// only what *is* installed counts (a lock file left in an image lists development
     /// dependencies that were never installed, and repeats what the installed metadata

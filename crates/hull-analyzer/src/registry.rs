@@ -47,6 +47,15 @@ pub fn wanting_in(path: &str, scope: Scope) -> impl Iterator<Item = &'static dyn
     wanting(path).filter(move |a| scope == Scope::Directory || !a.lock_file())
 }
 
+/// The analyzers that want a file of `size` bytes at a path in a scope.
+pub fn wanting_sized(
+    path: &str,
+    scope: Scope,
+    size: u64,
+) -> impl Iterator<Item = &'static dyn Analyzer> + '_ {
+    wanting_in(path, scope).filter(move |a| size >= a.min_size())
+}
+
 /// Whether any analyzer wants a path; the layer walker skips every other entry unread.
 pub fn any_wants(path: &str) -> bool {
     ANALYZERS.iter().any(|a| a.wants(path))

@@ -65,7 +65,7 @@ pub(crate) fn scan_dir(
                 continue;
             }
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            let analyzers = wanted_bound(&path, Scope::Directory);
+            let analyzers = wanted_bound(&path, Scope::Directory, size);
             let bound = analyzers.max(secrets.and_then(|s| s.bound(&path, size)));
             let Some(bound) = bound else {
                 continue;

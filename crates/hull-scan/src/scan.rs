@@ -257,8 +257,9 @@ pub enum ScanError {
 
 /// Runs every analyzer that wants a file and records what each said.
 pub(crate) fn analyze_file(path: &str, bytes: &[u8], scope: registry::Scope) -> FileRecord {
+    let size = bytes.len() as u64;
     let input = FileInput { path, bytes };
-    let outputs = registry::wanting_in(path, scope)
+    let outputs = registry::wanting_sized(path, scope, size)
         .map(|a| match a.analyze(&input) {
             Ok(o) => Finding {
                 analyzer: a.id().to_string(),
@@ -279,8 +280,8 @@ pub(crate) fn analyze_file(path: &str, bytes: &[u8], scope: registry::Scope) -> 
 }
 
 /// The largest size any analyzer wanting `path` accepts.
-pub(crate) fn wanted_bound(path: &str, scope: registry::Scope) -> Option<u64> {
-    registry::wanting_in(path, scope)
+pub(crate) fn wanted_bound(path: &str, scope: registry::Scope, size: u64) -> Option<u64> {
+    registry::wanting_sized(path, scope, size)
         .map(|a| a.max_size())
         .max()
 }
@@ -298,7 +299,7 @@ struct LayerVisitor {
 
 impl Visit for LayerVisitor {
     fn wants(&self, path: &str, size: u64) -> Option<u64> {
-        let analyzers = wanted_bound(path, registry::Scope::Image);
+        let analyzers = wanted_bound(path, registry::Scope::Image, size);
         let secrets = self.secrets_opts.as_ref().and_then(|s| s.bound(path, size));
         analyzers.max(secrets)
     }
@@ -308,7 +309,7 @@ impl Visit for LayerVisitor {
                 if let Some(s) = &self.secrets_opts {
                     self.secrets.extend(s.scan(e.path, &e.bytes));
                 }
-                if wanted_bound(e.path, registry::Scope::Image).is_some() {
+                if wanted_bound(e.path, registry::Scope::Image, e.bytes.len() as u64).is_some() {
                     self.files.insert(
                         e.path.to_string(),
                         analyze_file(e.path, &e.bytes, registry::Scope::Image),

@@ -74,6 +74,10 @@ impl Analyzer for GoBinary {
     fn max_size(&self) -> u64 {
         256 << 20
     }
+    /// The smallest Go executables (a stripped `hello world`) are about 1.2 MB.
+    fn min_size(&self) -> u64 {
+        512 << 10
+    }
     fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
         let b = file.bytes;
         if !b.starts_with(b"\x7fELF") {
