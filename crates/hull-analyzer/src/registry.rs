@@ -27,6 +27,7 @@ pub static ANALYZERS: &[&dyn Analyzer] = &[
     &pkgdb::rpm::RpmManifest,
     &pkgdb::rpm::RpmNdb,
     &pkgdb::rpm::RpmSqlite,
+    &lang::rust_binary::RustBinary,
     &lang::yarn::YarnLock,
 ];
 

@@ -137,6 +137,7 @@ fn image_path(format: &str, fixture: &Path) -> String {
         "dotnet-deps-json" => "/app/app.deps.json".into(),
         "nuget-packages-lock" => "/src/packages.lock.json".into(),
         "go-binary" => "/usr/local/bin/app".into(),
+        "rust-binary" => "/usr/local/bin/tool".into(),
         "jar" => format!(
             "/app/lib/{}",
             name.trim_start_matches("scalibr-")
@@ -199,17 +200,26 @@ fn run(format: &str) -> (usize, Vec<String>) {
             path: &path,
             bytes: &bytes,
         };
+        // Every analyzer that wants the path (executables are offered to the Go and the
+        // Rust analyzer); their packages together, or the error if none could read it.
         let analyzers: Vec<_> = registry::wanting(&path).collect();
-        assert_eq!(analyzers.len(), 1, "{path}");
-        let got: Result<Set, String> = analyzers[0]
-            .analyze(&input)
-            .map(|o| {
-                o.packages
-                    .into_iter()
-                    .map(|p| (p.name, p.version))
-                    .collect()
-            })
-            .map_err(|e| e.to_string());
+        assert!(!analyzers.is_empty(), "{path}");
+        let results: Vec<_> = analyzers.iter().map(|a| a.analyze(&input)).collect();
+        let got: Result<Set, String> = if results.iter().any(|r| r.is_ok()) {
+            Ok(results
+                .into_iter()
+                .filter_map(Result::ok)
+                .flat_map(|o| o.packages)
+                .map(|p| (p.name, p.version))
+                .collect())
+        } else {
+            Err(results
+                .into_iter()
+                .filter_map(|r| r.err())
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; "))
+        };
         let fname = f.file_name().unwrap().to_str().unwrap();
         for case in exp["cases"].as_array().unwrap() {
             let cname = case["case"].as_str().unwrap_or("");
@@ -281,3 +291,4 @@ fixture_test!(dotnet_deps_json, "dotnet-deps-json");
 fixture_test!(nuget_packages_lock, "nuget-packages-lock");
 fixture_test!(go_binary, "go-binary");
 fixture_test!(java_archives, "jar");
+fixture_test!(rust_binary, "rust-binary");

@@ -12,6 +12,7 @@ pub mod npm;
 pub mod nuget;
 pub mod python;
 pub mod python_lock;
+pub mod rust_binary;
 pub mod yarn;
 
 use hull_types::{Location, Package, PackageKind};
