@@ -23,6 +23,8 @@ const PATHS: &[&str] = &[
     "/src/uv.lock",
     "/src/requirements.txt",
     "/src/yarn.lock",
+    "/src/gradle.lockfile",
+    "/src/app.csproj",
     "/var/lib/dpkg/info/x.list",
 ];
 

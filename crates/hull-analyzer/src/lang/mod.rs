@@ -4,10 +4,12 @@
 
 pub mod cargo;
 pub mod composer;
+pub mod csproj;
 pub mod gem;
 pub mod go_binary;
 pub mod go_mod;
 pub mod java;
+pub mod jvm_lock;
 pub mod npm;
 pub mod nuget;
 pub mod python;
