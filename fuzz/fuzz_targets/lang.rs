@@ -23,6 +23,7 @@ const PATHS: &[&str] = &[
     "/src/uv.lock",
     "/src/requirements.txt",
     "/src/yarn.lock",
+    "/src/pnpm-lock.yaml",
     "/src/gradle.lockfile",
     "/src/app.csproj",
     "/var/lib/dpkg/info/x.list",

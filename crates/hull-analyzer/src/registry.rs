@@ -23,6 +23,7 @@ pub static ANALYZERS: &[&dyn Analyzer] = &[
     &lang::npm::NpmLock,
     &lang::nuget::NugetLock,
     &os::release::OsReleaseFile,
+    &lang::pnpm::PnpmLock,
     &lang::python::PythonInstalled,
     &lang::python_lock::PythonLock,
     &pkgdb::rpm::RpmBerkeley,

@@ -70,6 +70,21 @@ const DIFFERENCES: &[(&str, &str, &str)] = &[
         "trivy takes `Implementation-Title: Spring Framework` as the artifact id; hull uses `Bundle-SymbolicName` (`core`), an id without spaces",
     ),
     (
+        "trivy-pnpm-lock_many.yaml",
+        "many",
+        "a trivy option that drops development dependencies; hull reports them with `dev: true`",
+    ),
+    (
+        "trivy-pnpm-lock_with_dev.yaml",
+        "with dev deps",
+        "a trivy option that drops development dependencies; hull reports them with `dev: true`",
+    ),
+    (
+        "trivy-pnpm-lock_v6_with_dev.yaml",
+        "v6 with dev deps",
+        "a trivy option that drops development dependencies; hull reports them with `dev: true`",
+    ),
+    (
         "trivy-yarn_with_local.lock",
         "yarn with local dependency",
         "trivy drops `file:` dependencies, osv-scalibr's fixtures keep them with their version; hull keeps them",
@@ -138,6 +153,7 @@ fn image_path(format: &str, fixture: &Path) -> String {
         "nuget-packages-lock" => "/src/packages.lock.json".into(),
         "go-binary" => "/usr/local/bin/app".into(),
         "rust-binary" => "/usr/local/bin/tool".into(),
+        "pnpm-lock" => "/src/pnpm-lock.yaml".into(),
         "jar" => format!(
             "/app/lib/{}",
             name.trim_start_matches("scalibr-")
@@ -292,3 +308,4 @@ fixture_test!(nuget_packages_lock, "nuget-packages-lock");
 fixture_test!(go_binary, "go-binary");
 fixture_test!(java_archives, "jar");
 fixture_test!(rust_binary, "rust-binary");
+fixture_test!(pnpm_lock, "pnpm-lock");

@@ -25,7 +25,7 @@ pub mod dockerfile;
 pub mod image;
 pub mod k8s;
 mod shell;
-pub mod yaml;
+pub use hull_yaml as yaml;
 
 use hull_types::{Misconfiguration, ResourceRef, Severity};
 

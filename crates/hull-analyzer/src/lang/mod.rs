@@ -12,6 +12,7 @@ pub mod java;
 pub mod jvm_lock;
 pub mod npm;
 pub mod nuget;
+pub mod pnpm;
 pub mod python;
 pub mod python_lock;
 pub mod rust_binary;
