@@ -11,21 +11,9 @@ use common::*;
 
 type Set = BTreeSet<(String, String)>;
 
+/// PEP 503 normalisation, as the analyzer applies it (pip lists names as written).
 fn pep503(n: &str) -> String {
-    let mut out = String::new();
-    let mut sep = false;
-    for c in n.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
+    hull_analyzer::lang::python::normalize(n)
 }
 
 fn of_kind(v: &serde_json::Value, kind: &str) -> Set {
