@@ -164,3 +164,74 @@ fn read_one(
         bytes,
     });
 }
+
+/// Secrets in the image config (Env, Labels, Cmd, Entrypoint) and the history's
+/// `created_by` lines, where build arguments leak (`RUN |1 NPM_TOKEN=… /bin/sh -c …`).
+/// Each part is scanned as the file it resembles (`Env` as a `.env` file, so the rules for
+/// secret-named variables apply), and reported under its own name.
+pub fn config_secrets(image: &Image, opts: &SecretOptions) -> Vec<Secret> {
+    let cfg = &image.config;
+    let mut parts: Vec<(&str, &str, String)> = Vec::new();
+    if let Some(env) = &cfg.config.env {
+        parts.push(("image config (Env)", ".env", env.join("\n")));
+    }
+    if let Some(labels) = &cfg.config.labels {
+        let text = labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        parts.push(("image config (Labels)", ".env", text));
+    }
+    for (name, v) in [
+        ("image config (Entrypoint)", &cfg.config.entrypoint),
+        ("image config (Cmd)", &cfg.config.cmd),
+    ] {
+        if let Some(v) = v {
+            parts.push((name, "cmd.sh", v.join(" ")));
+        }
+    }
+    let history: Vec<String> = cfg
+        .history
+        .iter()
+        .map(|h| h.created_by.clone().unwrap_or_default().replace('\n', " "))
+        .collect();
+    parts.push(("image history", "history.sh", history.join("\n")));
+    // Build arguments as `NAME=value` lines, one per line, so assignment rules see them.
+    let args: Vec<String> = history
+        .iter()
+        .map(|l| {
+            l.split_whitespace()
+                .take_while(|w| !w.starts_with('/'))
+                .filter(|w| w.contains('=') && !w.starts_with('|'))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect();
+    parts.push(("image history", ".env", args.join("\n")));
+
+    let mut out: Vec<Secret> = Vec::new();
+    for (target, as_path, text) in parts {
+        for s in opts.scan_as(as_path, target, text.as_bytes()) {
+            out.push(Secret {
+                target: target.to_string(),
+                line: s.line,
+                column: s.column,
+                rule: s.rule,
+                description: s.description,
+                severity: s.severity,
+                layer: None,
+                deleted_in: None,
+                redacted: s.redacted,
+                fingerprint: s.fingerprint,
+                secret: s.secret,
+            });
+        }
+    }
+    // The same secret found in a history line and in its extracted build argument is one
+    // finding: keep the first (the line itself).
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|s| seen.insert((s.target.clone(), s.redacted.clone(), s.rule.clone())));
+    out.sort();
+    out
+}
