@@ -234,9 +234,11 @@ pub fn wants_mode(path: &str, mode: u32, is_dir: bool) -> bool {
 /// The index of the first layer the image's own build added: the layer after the last
 /// history step of the base image. Build tools write no marker for that boundary; hull uses
 /// the last `CMD`/`ENTRYPOINT` step that comes before a later layer-making step (a base image
-/// ends with its `CMD`), and 0 (every layer) when there is none.
+/// ends with its `CMD`), and otherwise the second layer: the first is the base system's
+/// root filesystem in practice (`debootstrap`, `ADD rootfs.tar`), whose setuid programs
+/// (`passwd`, `su`, `mount`) are the distribution's, not the image's doing.
 pub fn own_layers_start(history: &[(Option<usize>, String)]) -> usize {
-    let mut start = 0;
+    let mut start = 1;
     for (i, (_, line)) in history.iter().enumerate() {
         let l = line
             .trim_start_matches("/bin/sh -c ")
@@ -358,6 +360,14 @@ mod tests {
             (None, "USER app".to_string()),
         ];
         assert_eq!(own_layers_start(&h), 1);
-        assert_eq!(own_layers_start(&h[..2]), 0);
+        // No marker: every layer but the first (the base root filesystem).
+        assert_eq!(own_layers_start(&h[..2]), 1);
+        let h2 = vec![
+            (Some(0), "ADD rootfs.tar /".to_string()),
+            (Some(1), "RUN a".to_string()),
+            (None, "CMD [\"a\"]".to_string()),
+            (Some(2), "RUN b".to_string()),
+        ];
+        assert_eq!(own_layers_start(&h2), 2);
     }
 }
