@@ -283,7 +283,8 @@ impl Elf {
         };
         let mut loads = Vec::new();
         for i in 0..phnum.min(256) {
-            let o = usize::try_from(phoff + i * phentsize).ok()?;
+            // Hostile headers: offsets are checked, never wrapped.
+            let o = usize::try_from(phoff.checked_add(i.checked_mul(phentsize)?)?).ok()?;
             if u32_at(o)? != 1 {
                 continue;
             }
@@ -301,6 +302,6 @@ impl Elf {
         self.loads
             .iter()
             .find(|(v, _, sz)| va >= *v && va < v.saturating_add(*sz))
-            .and_then(|(v, off, _)| usize::try_from(off + (va - v)).ok())
+            .and_then(|(v, off, _)| usize::try_from(off.checked_add(va - v)?).ok())
     }
 }

@@ -20,6 +20,16 @@ pub mod yarn;
 
 use hull_types::{Location, Package, PackageKind};
 
+/// Whether `path` is a file the installed-package analyzers read (what an OS package may
+/// own): asked of those analyzers, so the two never disagree.
+pub fn installed_metadata(path: &str) -> bool {
+    use crate::Analyzer;
+    python::PythonInstalled.wants(path)
+        || npm::NpmInstalled.wants(path)
+        || gem::GemSpec.wants(path)
+        || composer::ComposerInstalled.wants(path)
+}
+
 /// A package found at `path`, with no lock-file facts yet.
 pub(crate) fn package(kind: PackageKind, name: &str, version: &str, path: &str) -> Package {
     Package {

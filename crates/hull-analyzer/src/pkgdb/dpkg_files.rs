@@ -13,11 +13,7 @@ const DIR: &str = "/var/lib/dpkg/info/";
 
 /// Files that describe a language package (what the language analyzers read).
 pub fn is_language_metadata(path: &str) -> bool {
-    path.ends_with(".dist-info/METADATA")
-        || path.ends_with(".egg-info/PKG-INFO")
-        || path.ends_with(".egg-info")
-        || (path.ends_with("/package.json") && path.contains("/node_modules/"))
-        || (path.ends_with(".gemspec") && path.contains("/specifications/"))
+    crate::lang::installed_metadata(path)
 }
 
 impl Analyzer for DpkgFiles {
@@ -25,7 +21,7 @@ impl Analyzer for DpkgFiles {
         AnalyzerId("dpkg-files")
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
         path.starts_with(DIR) && path.ends_with(".list") && !path[DIR.len()..].contains('/')
