@@ -1,8 +1,11 @@
-//! Version ordering for the OS package managers hull reads: dpkg, rpm and apk.
+//! Version ordering for every ecosystem hull matches: dpkg, rpm, apk, PEP 440, SemVer
+//! (npm, crates.io), Go, Maven, RubyGems, NuGet and Composer.
 //!
-//! No maintained crate implements these orders exactly, so each module is written from the
-//! package manager's own algorithm (dpkg's `verrevcmp`, rpm's `rpmvercmp`, apk-tools'
-//! tokenizer) and tested against the upstream projects' own vectors. The traps, up front:
+//! PEP 440 and SemVer stand on `pep440_rs` and `semver`, which are exact. No maintained
+//! crate implements the others exactly, so each is written from the package manager's own
+//! algorithm (dpkg's `verrevcmp`, rpm's `rpmvercmp`, apk-tools' tokenizer, Maven's
+//! `ComparableVersion`, `Gem::Version`, NuGet's comparer, PHP's `version_compare`) and
+//! tested against the upstream projects' own vectors. The traps, up front:
 //!
 //! - dpkg: `~` sorts before everything, even the end of the string (`1.0~rc1 < 1.0`); letters
 //!   sort before other symbols; a missing revision equals `0`; the epoch wins over all.
@@ -11,6 +14,12 @@
 //! - apk: Gentoo-style `1.2.3a_rc1-r2`; `_alpha`, `_beta`, `_pre`, `_rc` sort before the
 //!   release and `_cvs`, `_svn`, `_git`, `_hg`, `_p` after it; `8.2.0 < 8.2.001`, since a
 //!   leading zero makes a component a decimal fraction.
+
+//! - Maven: `1.0 = 1 = 1-ga`; `alpha < beta < milestone < rc < snapshot < release < sp`;
+//!   a qualifier after `.` reads as after `-` (`1.0.RC2 < 1.0-RC3 < 1.0.1`).
+//! - RubyGems: any letter makes a pre-release (`1.2.4.beta < 1.2.4`); `1.0.a2 = 1.0.a.2`.
+//! - Go: `+incompatible` is build metadata and so ignored; pseudo-versions are pre-releases.
+//! - Composer: PHP's `version_compare`, where `1.0 < 1.0.0` and `1.0 < 1.0pl1`.
 //!
 //! ```
 //! use hull_version::{DpkgVersion, RpmVersion, ApkVersion};
@@ -23,12 +32,74 @@
 //! ```
 
 mod apk;
+mod composer;
 mod dpkg;
+mod maven;
+mod nuget;
+mod pep440;
 mod rpm;
+mod rubygems;
+mod semver;
 
 pub use apk::ApkVersion;
+pub use composer::ComposerVersion;
 pub use dpkg::DpkgVersion;
+pub use maven::MavenVersion;
+pub use nuget::NuGetVersion;
+pub use pep440::Pep440Version;
 pub use rpm::{rpmvercmp, RpmVersion};
+pub use rubygems::GemVersion;
+pub use semver::{GoVersion, SemVersion};
+
+/// A version ordering: one per package manager or registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scheme {
+    Dpkg,
+    Rpm,
+    Apk,
+    Pep440,
+    /// SemVer 2.0: npm, crates.io, and every OSV `SEMVER` range.
+    SemVer,
+    Go,
+    Maven,
+    RubyGems,
+    NuGet,
+    Composer,
+}
+
+/// A version parsed in its scheme. Versions of different schemes never meet: matching
+/// parses both sides with the package's scheme.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Version {
+    Dpkg(DpkgVersion),
+    Rpm(RpmVersion),
+    Apk(ApkVersion),
+    Pep440(Pep440Version),
+    SemVer(SemVersion),
+    Go(GoVersion),
+    Maven(MavenVersion),
+    RubyGems(GemVersion),
+    NuGet(NuGetVersion),
+    Composer(ComposerVersion),
+}
+
+impl Scheme {
+    /// Parses `s` in this scheme.
+    pub fn parse(self, s: &str) -> Result<Version, VersionError> {
+        Ok(match self {
+            Scheme::Dpkg => Version::Dpkg(s.parse()?),
+            Scheme::Rpm => Version::Rpm(s.parse()?),
+            Scheme::Apk => Version::Apk(s.parse()?),
+            Scheme::Pep440 => Version::Pep440(s.parse()?),
+            Scheme::SemVer => Version::SemVer(s.parse()?),
+            Scheme::Go => Version::Go(s.parse()?),
+            Scheme::Maven => Version::Maven(s.parse()?),
+            Scheme::RubyGems => Version::RubyGems(s.parse()?),
+            Scheme::NuGet => Version::NuGet(s.parse()?),
+            Scheme::Composer => Version::Composer(s.parse()?),
+        })
+    }
+}
 
 /// Why a string is not a version of a scheme. Matching reports such packages as "not
 /// matched: unparsable version" rather than treating them as safe.
