@@ -9,7 +9,7 @@ pub mod osv;
 mod store;
 mod update;
 
-pub use osv::{Advisory, Affected, Event, Range, RangeKind};
+pub use osv::{package_key, Advisory, Affected, Event, Range, RangeKind, Rating, SeveritySource};
 pub use store::{Database, DbError, ImportReport, Status};
 pub use update::{
     downloaded, fetch, FetchStatus, Fetched, UpdateOptions, DEFAULT_MIRROR, MATCHED_ECOSYSTEMS,

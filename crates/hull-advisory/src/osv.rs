@@ -23,6 +23,24 @@ struct RawAdvisory {
     affected: Vec<RawAffected>,
     #[serde(default)]
     database_specific: Option<serde_json::Value>,
+    #[serde(default)]
+    severity: Vec<RawSeverity>,
+    #[serde(default)]
+    references: Vec<RawReference>,
+}
+
+#[derive(Deserialize)]
+struct RawSeverity {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    score: String,
+}
+
+#[derive(Deserialize)]
+struct RawReference {
+    #[serde(default)]
+    url: String,
 }
 
 #[derive(Deserialize)]
@@ -32,6 +50,12 @@ struct RawAffected {
     ranges: Vec<RawRange>,
     #[serde(default)]
     versions: Vec<String>,
+    #[serde(default)]
+    severity: Vec<RawSeverity>,
+    #[serde(default)]
+    ecosystem_specific: Option<serde_json::Value>,
+    #[serde(default)]
+    database_specific: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -101,14 +125,86 @@ pub struct Advisory {
     pub summary: Option<String>,
     pub affected: Vec<Affected>,
     /// A severity word the source states (`database_specific.severity` or Debian's
-    /// `urgency`), kept as written.
+    /// `urgency`, else an affected entry's `severity`/`priority`/`urgency`), kept as written.
     pub severity: Option<String>,
+    /// CVSS vectors the advisory carries (`CVSS_V2`, `CVSS_V3`, `CVSS_V4` entries of
+    /// `severity`, top level or per affected package), as written.
+    #[serde(default)]
+    pub cvss: Vec<String>,
+    /// Reference URLs, in the advisory's order.
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+/// Where a finding's severity came from, best first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SeveritySource {
+    /// Computed from a CVSS v3.x or v4.0 vector with the `cvss` crate.
+    Cvss,
+    /// The word the advisory database states (GHSA `MODERATE`, a distro `priority`).
+    Database,
+    /// Computed from a CVSS v2 vector (older advisories only carry these).
+    CvssV2,
+}
+
+/// An advisory's severity: the level, the CVSS score where a vector gave it, and where it
+/// came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rating {
+    pub level: hull_types::Severity,
+    pub score: Option<f64>,
+    pub vector: Option<String>,
+    pub source: SeveritySource,
+}
+
+/// The words severity fields are written in: GHSA's, Debian's urgency, Ubuntu's priority.
+fn severity_word(v: &serde_json::Value) -> Option<String> {
+    ["severity", "urgency", "priority"]
+        .iter()
+        .find_map(|k| v.get(k).and_then(|s| s.as_str()))
+        .map(str::to_string)
 }
 
 /// Why an OSV document was skipped.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct OsvError(pub String);
+
+fn level_of(s: cvss::Severity) -> hull_types::Severity {
+    match s {
+        cvss::Severity::None | cvss::Severity::Low => hull_types::Severity::Low,
+        cvss::Severity::Medium => hull_types::Severity::Medium,
+        cvss::Severity::High => hull_types::Severity::High,
+        cvss::Severity::Critical => hull_types::Severity::Critical,
+    }
+}
+
+/// The key a package name is stored and looked up under in an ecosystem: PyPI names are
+/// compared after PEP 503 normalisation (`Flask_SQLAlchemy` = `flask-sqlalchemy`), NuGet
+/// and Packagist names case-insensitively; every other ecosystem compares names exactly.
+pub fn package_key(ecosystem: &str, name: &str) -> String {
+    let base = ecosystem.split(':').next().unwrap_or(ecosystem);
+    match base {
+        "PyPI" => {
+            let mut out = String::with_capacity(name.len());
+            let mut sep = false;
+            for c in name.trim().chars() {
+                if matches!(c, '-' | '_' | '.') {
+                    sep = true;
+                } else {
+                    if sep && !out.is_empty() {
+                        out.push('-');
+                    }
+                    sep = false;
+                    out.extend(c.to_lowercase());
+                }
+            }
+            out
+        }
+        "NuGet" | "Packagist" => name.to_lowercase(),
+        _ => name.to_string(),
+    }
+}
 
 impl Advisory {
     /// Parses and validates one OSV JSON document.
@@ -119,6 +215,17 @@ impl Advisory {
             return Err(OsvError("empty id".into()));
         }
         let mut affected = Vec::new();
+        let mut cvss: Vec<String> = raw
+            .severity
+            .iter()
+            .filter(|s| s.kind.starts_with("CVSS_V") && !s.score.is_empty())
+            .map(|s| s.score.clone())
+            .collect();
+        let mut affected_word = raw
+            .severity
+            .iter()
+            .find(|s| !s.kind.starts_with("CVSS_V") && !s.score.is_empty())
+            .map(|s| s.score.clone());
         for a in raw.affected {
             let Some(p) = a.package else { continue };
             if p.ecosystem.is_empty() || p.name.is_empty() {
@@ -161,6 +268,22 @@ impl Advisory {
                 }
                 ranges.push(Range { kind, events });
             }
+            for sv in &a.severity {
+                if sv.kind.starts_with("CVSS_V") && !cvss.contains(&sv.score) {
+                    cvss.push(sv.score.clone());
+                } else if !sv.kind.starts_with("CVSS_V") && !sv.score.is_empty() {
+                    // Ubuntu writes its priority as a severity of type "Ubuntu".
+                    affected_word.get_or_insert_with(|| sv.score.clone());
+                }
+            }
+            if let Some(w) = a
+                .ecosystem_specific
+                .as_ref()
+                .and_then(severity_word)
+                .or_else(|| a.database_specific.as_ref().and_then(severity_word))
+            {
+                affected_word.get_or_insert(w);
+            }
             affected.push(Affected {
                 ecosystem: p.ecosystem,
                 name: p.name,
@@ -168,12 +291,17 @@ impl Advisory {
                 versions: a.versions,
             });
         }
-        let severity = raw.database_specific.as_ref().and_then(|d| {
-            d.get("severity")
-                .or_else(|| d.get("urgency"))
-                .and_then(|s| s.as_str())
-                .map(str::to_string)
-        });
+        let severity = raw
+            .database_specific
+            .as_ref()
+            .and_then(severity_word)
+            .or(affected_word);
+        let references = raw
+            .references
+            .into_iter()
+            .map(|r| r.url)
+            .filter(|u| !u.is_empty())
+            .collect();
         let _ = raw.details;
         Ok(Advisory {
             id: raw.id,
@@ -183,7 +311,42 @@ impl Advisory {
             summary: raw.summary,
             affected,
             severity,
+            cvss,
+            references,
         })
+    }
+
+    /// The advisory's severity: from a CVSS v3.x or v4.0 vector (v3 preferred, as most
+    /// databases and tools show it), else the database's own word, else a CVSS v2 vector.
+    /// `None` when it states nothing usable.
+    pub fn rating(&self) -> Option<Rating> {
+        let parsed: Vec<(String, cvss::Cvss)> = self
+            .cvss
+            .iter()
+            .filter_map(|v| v.parse::<cvss::Cvss>().ok().map(|c| (v.clone(), c)))
+            .collect();
+        let pick = |prefix: &str| parsed.iter().find(|(v, _)| v.starts_with(prefix));
+        let from = |(v, c): &(String, cvss::Cvss), source| Rating {
+            level: level_of(c.severity()),
+            score: Some(c.score()),
+            vector: Some(v.clone()),
+            source,
+        };
+        if let Some(x) = pick("CVSS:3").or_else(|| pick("CVSS:4")) {
+            return Some(from(x, SeveritySource::Cvss));
+        }
+        if let Some(w) = &self.severity {
+            let level = hull_types::Severity::from_word(w);
+            if level != hull_types::Severity::Unknown {
+                return Some(Rating {
+                    level,
+                    score: None,
+                    vector: None,
+                    source: SeveritySource::Database,
+                });
+            }
+        }
+        parsed.first().map(|x| from(x, SeveritySource::CvssV2))
     }
 
     /// The id a person should see first: the CVE where there is one, else the advisory's own.
@@ -215,6 +378,58 @@ mod tests {
         );
         assert_eq!(a.severity.as_deref(), Some("medium"));
         assert!(!a.withdrawn);
+        let r = a.rating().unwrap();
+        assert_eq!(
+            (r.level, r.source),
+            (hull_types::Severity::Medium, SeveritySource::Database)
+        );
+    }
+
+    #[test]
+    fn rating_prefers_cvss_v3_then_the_database_word() {
+        let a = Advisory::from_json(br#"{"id":"GHSA-x84v-xcm2-53pg","aliases":["CVE-2018-18074"],
+            "severity":[{"type":"CVSS_V4","score":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N"},
+                        {"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"}],
+            "references":[{"type":"WEB","url":"https://example.org/a"}],
+            "affected":[{"package":{"ecosystem":"PyPI","name":"requests"}}],
+            "database_specific":{"severity":"MODERATE"}}"#).unwrap();
+        let r = a.rating().unwrap();
+        assert_eq!(r.level, hull_types::Severity::High);
+        assert_eq!(r.score, Some(7.5));
+        assert_eq!(r.source, SeveritySource::Cvss);
+        assert!(r.vector.unwrap().starts_with("CVSS:3.1/"));
+        assert_eq!(a.references, vec!["https://example.org/a"]);
+        // Without vectors the database word decides; an unknown word gives no rating.
+        let b = Advisory::from_json(
+            br#"{"id":"X-1","affected":[{"package":{"ecosystem":"Ubuntu:22.04:LTS","name":"a"}}],
+            "severity":[{"type":"Ubuntu","score":"negligible"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(b.rating().unwrap().level, hull_types::Severity::Low);
+        let c = Advisory::from_json(
+            br#"{"id":"X-2","affected":[],"database_specific":{"severity":"whatever"}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.rating(), None);
+        // A malformed vector is ignored, not an error.
+        let d = Advisory::from_json(br#"{"id":"X-3","affected":[],"severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:Q"}]}"#).unwrap();
+        assert_eq!(d.rating(), None);
+    }
+
+    #[test]
+    fn package_keys() {
+        assert_eq!(package_key("PyPI", "Flask_SQLAlchemy"), "flask-sqlalchemy");
+        assert_eq!(package_key("PyPI", "zope.interface"), "zope-interface");
+        assert_eq!(package_key("NuGet", "Newtonsoft.Json"), "newtonsoft.json");
+        assert_eq!(
+            package_key("Packagist:https://packages.drupal.org/8", "Drupal/Core"),
+            "drupal/core"
+        );
+        assert_eq!(package_key("npm", "Lodash"), "Lodash");
+        assert_eq!(
+            package_key("Maven", "org.apache.logging.log4j:log4j-core"),
+            "org.apache.logging.log4j:log4j-core"
+        );
     }
 
     #[test]

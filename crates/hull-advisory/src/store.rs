@@ -1,7 +1,7 @@
 //! The advisory database: one SQLite file.
 //!
 //! `advisories(id, body)` holds each validated advisory as JSON; `packages(ecosystem, name,
-//! id)` indexes them by affected package; `meta` records the schema version, build time,
+//! id)` indexes them by affected package, the name as [`package_key`] folds it; `meta` records the schema version, build time,
 //! sources and counts. [`Database::import`] writes a new file and renames it over the old one.
 
 use std::io::Read;
@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OpenFlags};
 
-use crate::osv::Advisory;
+use crate::osv::{package_key, Advisory};
 
 /// Bump when the tables or the stored JSON change; older databases are refused.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 /// One OSV document larger than this is skipped as malformed.
 const MAX_DOC: u64 = 16 << 20;
 /// An OSV zip with more entries than this is refused (the largest ecosystem has ~200,000).
@@ -101,8 +101,23 @@ impl Database {
         }
     }
 
-    /// Every advisory naming this package in this ecosystem, withdrawn ones excluded.
+    /// Every ecosystem the database holds advisories for, sorted.
+    pub fn ecosystems(&self) -> Result<Vec<String>, DbError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT ecosystem FROM packages ORDER BY ecosystem")
+            .map_err(|e| db_err(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| db_err(&self.path, e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| db_err(&self.path, e))
+    }
+
+    /// Every advisory naming this package in this ecosystem, withdrawn ones excluded. The
+    /// name is compared as the ecosystem compares names ([`package_key`]).
     pub fn affecting(&self, ecosystem: &str, name: &str) -> Result<Vec<Advisory>, DbError> {
+        let name = package_key(ecosystem, name);
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -231,7 +246,11 @@ fn build(tmp: &Path, sources: &[PathBuf], now: i64) -> Result<ImportReport, DbEr
                         .map_err(|e| db_err(tmp, e))?;
                     for af in &a.affected {
                         put_pkg
-                            .execute(params![af.ecosystem, af.name, a.id])
+                            .execute(params![
+                                af.ecosystem,
+                                package_key(&af.ecosystem, &af.name),
+                                a.id
+                            ])
                             .map_err(|e| db_err(tmp, e))?;
                     }
                     report.advisories += 1;

@@ -21,9 +21,20 @@ pub const MATCHED_ECOSYSTEMS: &[&str] = &[
     "Alpine",
     "Chainguard",
     "Debian",
+    "Go",
+    "Maven",
+    "NuGet",
+    "Packagist",
+    "PyPI",
+    "Red Hat",
     "Rocky Linux",
+    "RubyGems",
+    "SUSE",
     "Ubuntu",
     "Wolfi",
+    "crates.io",
+    "npm",
+    "openSUSE",
 ];
 
 /// What to fetch, from where, to where.

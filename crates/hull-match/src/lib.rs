@@ -1,17 +1,22 @@
-//! Matching OS packages against OSV advisories.
+//! Matching an inventory against OSV advisories.
 //!
-//! Each package is looked up under the OSV ecosystem of the image's OS release
-//! (`Debian:12`, `Alpine:v3.20`, `Rocky Linux:9`, …) by its source package (distro
-//! advisories are keyed by source: dpkg `Source:`, apk origin, rpm source RPM), and its
-//! version is placed in each range with the package manager's own order. Advisories for the
-//! same vulnerability (a CVE and the distro's own id) are merged into one finding.
+//! Each package is looked up under its OSV ecosystems: OS packages under the image's OS
+//! release (`Debian:12`, `Alpine:v3.20`, `Rocky Linux:9`, …) by their source package
+//! (distro advisories are keyed by source: dpkg `Source:`, apk origin, rpm source RPM);
+//! language packages under their registry (`PyPI`, `npm`, `crates.io`, `Go`, `Maven`,
+//! `RubyGems`, `Packagist`, `NuGet`) by name, folded as the registry folds names. The
+//! installed version is placed in each range with the ecosystem's own order
+//! ([`hull_version::Scheme`]); advisories for the same vulnerability (a CVE, a GHSA, the
+//! distro's own id) are merged into one finding, which says which range matched and why.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use hull_advisory::{Advisory, Affected, Database, DbError, Event, RangeKind};
-use hull_types::{NotMatched, OsFamily, OsRelease, Package, PackageKind, Vulnerability};
-use hull_version::{ApkVersion, DpkgVersion, RpmVersion, VersionError};
+use hull_advisory::{Advisory, Affected, Database, DbError, Event, RangeKind, SeveritySource};
+use hull_types::{
+    NotMatched, OsFamily, OsRelease, Package, PackageKind, Score, Severity, Vulnerability,
+};
+use hull_version::{Scheme, Version, VersionError};
 
 /// What matching found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -20,11 +25,32 @@ pub struct MatchReport {
     pub not_matched: Vec<NotMatched>,
 }
 
-/// The OSV ecosystem names advisories for this OS use, most specific first.
-pub fn ecosystems(os: &OsRelease) -> Vec<String> {
+/// The version order of a package kind.
+pub fn scheme(kind: PackageKind) -> Scheme {
+    match kind {
+        PackageKind::Deb => Scheme::Dpkg,
+        PackageKind::Rpm => Scheme::Rpm,
+        PackageKind::Apk => Scheme::Apk,
+        PackageKind::Python => Scheme::Pep440,
+        PackageKind::Npm | PackageKind::Cargo => Scheme::SemVer,
+        PackageKind::Go => Scheme::Go,
+        PackageKind::Maven => Scheme::Maven,
+        PackageKind::Gem => Scheme::RubyGems,
+        PackageKind::NuGet => Scheme::NuGet,
+        PackageKind::Composer => Scheme::Composer,
+    }
+}
+
+/// The OSV ecosystems advisories for this OS use, most specific first. Some families'
+/// ecosystem names carry more than the OS release says (Red Hat's repository streams,
+/// SUSE's product names), so those are picked from the ecosystems the database holds.
+pub fn ecosystems(os: &OsRelease, available: &[String]) -> Vec<String> {
     let v = os.version_id.as_deref().unwrap_or("");
     let major = v.split('.').next().unwrap_or("");
     let major_minor: String = v.split('.').take(2).collect::<Vec<_>>().join(".");
+    let pick = |f: &dyn Fn(&str) -> bool| -> Vec<String> {
+        available.iter().filter(|e| f(e)).cloned().collect()
+    };
     match os.family {
         OsFamily::Debian if !major.is_empty() => vec![format!("Debian:{major}")],
         OsFamily::Ubuntu if !v.is_empty() => vec![format!("Ubuntu:{v}:LTS"), format!("Ubuntu:{v}")],
@@ -33,73 +59,95 @@ pub fn ecosystems(os: &OsRelease) -> Vec<String> {
         OsFamily::Chainguard => vec!["Chainguard".into()],
         OsFamily::Rocky if !major.is_empty() => vec![format!("Rocky Linux:{major}")],
         OsFamily::Alma if !major.is_empty() => vec![format!("AlmaLinux:{major}")],
+        // `Red Hat:enterprise_linux:9::appstream`, `…:9::baseos`, …
+        OsFamily::Rhel if !major.is_empty() => {
+            let exact = format!("Red Hat:enterprise_linux:{major}");
+            let stream = format!("{exact}::");
+            pick(&|e| e == exact || e.starts_with(&stream))
+        }
+        // `SUSE:Linux Enterprise Server 15 SP5`, `SUSE:Linux Enterprise Module for Basesystem 15 SP5`.
+        OsFamily::Suse if !major.is_empty() => {
+            let sp = v.split('.').nth(1).filter(|m| *m != "0");
+            let tail = match sp {
+                Some(m) => format!(" {major} SP{m}"),
+                None => format!(" {major}"),
+            };
+            pick(&|e| e.starts_with("SUSE:") && e.ends_with(&tail))
+        }
+        OsFamily::Opensuse if os.id == "opensuse-tumbleweed" => vec!["openSUSE:Tumbleweed".into()],
+        OsFamily::Opensuse if !v.is_empty() => vec![format!("openSUSE:Leap {v}")],
         _ => vec![],
     }
 }
 
-/// A version parsed in its package manager's scheme.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Ver {
-    Deb(DpkgVersion),
-    Rpm(RpmVersion),
-    Apk(ApkVersion),
+/// The registry a language package is published in, as OSV names it.
+fn language_ecosystems(kind: PackageKind, available: &[String]) -> Vec<String> {
+    let one = |e: &str| vec![e.to_string()];
+    match kind {
+        PackageKind::Python => one("PyPI"),
+        PackageKind::Npm => one("npm"),
+        PackageKind::Cargo => one("crates.io"),
+        PackageKind::Go => one("Go"),
+        PackageKind::Maven => one("Maven"),
+        PackageKind::Gem => one("RubyGems"),
+        PackageKind::NuGet => one("NuGet"),
+        // Packagist and its repository variants (`Packagist:https://packages.drupal.org/8`).
+        PackageKind::Composer => {
+            let mut v = one("Packagist");
+            v.extend(
+                available
+                    .iter()
+                    .filter(|e| e.starts_with("Packagist:"))
+                    .cloned(),
+            );
+            v
+        }
+        PackageKind::Deb | PackageKind::Rpm | PackageKind::Apk => vec![],
+    }
 }
 
-impl Ver {
-    fn parse(kind: PackageKind, s: &str) -> Result<Ver, VersionError> {
-        Ok(match kind {
-            PackageKind::Deb => Ver::Deb(s.parse()?),
-            PackageKind::Rpm => Ver::Rpm(s.parse()?),
-            PackageKind::Apk => Ver::Apk(s.parse()?),
-            // Language ecosystems' orders are not written yet; callers check `is_os` first.
-            PackageKind::Python
-            | PackageKind::Npm
-            | PackageKind::Cargo
-            | PackageKind::Gem
-            | PackageKind::Composer
-            | PackageKind::Go
-            | PackageKind::NuGet
-            | PackageKind::Maven => {
-                return Err(VersionError {
-                    scheme: "language",
-                    version: s.to_string(),
-                    reason: "this ecosystem's version order is not implemented yet",
-                })
-            }
-        })
+/// The scheme a range's events are read in: the package's own, except that a `SEMVER`
+/// range of an ecosystem with another order is read as SemVer on both sides.
+fn range_scheme(package: Scheme, kind: RangeKind) -> Scheme {
+    match (kind, package) {
+        (RangeKind::Semver, Scheme::SemVer | Scheme::Go) => package,
+        (RangeKind::Semver, _) => Scheme::SemVer,
+        _ => package,
     }
+}
+
+struct CompiledRange {
+    scheme: Scheme,
+    kind: RangeKind,
+    /// Events sorted by version, `introduced: 0` (None) first.
+    events: Vec<(Option<Version>, Event)>,
 }
 
 /// One affected entry with its versions parsed and its events sorted, once per package
 /// name rather than once per installed package.
 struct Compiled {
-    versions: Vec<Ver>,
-    /// Events of each non-GIT range, sorted by version (`introduced: 0` first).
-    ranges: Vec<Vec<(Option<Ver>, Event)>>,
+    versions: Vec<String>,
+    ranges: Vec<CompiledRange>,
     notes: Vec<String>,
 }
 
-fn compile(kind: PackageKind, affected: &Affected) -> Compiled {
+fn compile(package: Scheme, affected: &Affected) -> Compiled {
     let mut notes = Vec::new();
-    let versions = affected
-        .versions
-        .iter()
-        .filter_map(|v| Ver::parse(kind, v).ok())
-        .collect();
     let mut ranges = Vec::new();
     for range in &affected.ranges {
         if range.kind == RangeKind::Git {
-            notes.push("GIT range ignored".into());
+            notes.push("GIT range ignored (hull has no commit graph)".into());
             continue;
         }
-        let mut events: Vec<(Option<Ver>, Event)> = Vec::new();
+        let scheme = range_scheme(package, range.kind);
+        let mut events: Vec<(Option<Version>, Event)> = Vec::new();
         for e in &range.events {
             let v = match e {
                 Event::Introduced(v) if v == "0" => None,
                 Event::Introduced(v)
                 | Event::Fixed(v)
                 | Event::LastAffected(v)
-                | Event::Limit(v) => match Ver::parse(kind, v) {
+                | Event::Limit(v) => match scheme.parse(v) {
                     Ok(p) => Some(p),
                     Err(_) => {
                         notes.push(format!("event version {v:?} unparsable; skipped"));
@@ -109,26 +157,83 @@ fn compile(kind: PackageKind, affected: &Affected) -> Compiled {
             };
             events.push((v, e.clone()));
         }
-        // None (introduced 0) sorts first, as the lowest version.
         events.sort_by(|a, b| a.0.cmp(&b.0));
-        ranges.push(events);
+        ranges.push(CompiledRange {
+            scheme,
+            kind: range.kind,
+            events,
+        });
     }
     Compiled {
-        versions,
+        versions: affected.versions.clone(),
         ranges,
         notes,
     }
 }
 
-fn affected_by(version: &Ver, c: &Compiled) -> Option<Option<String>> {
-    if c.versions.iter().any(|v| v == version) {
-        return Some(None);
+/// An installed version, parsed lazily in each scheme a range asks for.
+struct Installed<'a> {
+    text: &'a str,
+    parsed: HashMap<Scheme, Result<Version, VersionError>>,
+}
+
+impl<'a> Installed<'a> {
+    fn new(text: &'a str) -> Self {
+        Installed {
+            text,
+            parsed: HashMap::new(),
+        }
     }
-    let mut hit: Option<Option<String>> = None;
-    for events in &c.ranges {
-        let mut on = false;
-        let mut fix = None;
-        for (ev_version, e) in events {
+    fn get(&mut self, scheme: Scheme) -> Result<&Version, &VersionError> {
+        self.parsed
+            .entry(scheme)
+            .or_insert_with(|| scheme.parse(self.text))
+            .as_ref()
+    }
+}
+
+/// Why a version is affected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    /// The version that ends the matching interval, if it is a fix.
+    pub fixed: Option<String>,
+    /// The interval, as the events wrote it (`introduced 0, fixed 2.20.0 (ECOSYSTEM)`).
+    pub range: String,
+}
+
+fn event_text(e: &Event) -> String {
+    match e {
+        Event::Introduced(v) => format!("introduced {v}"),
+        Event::Fixed(v) => format!("fixed {v}"),
+        Event::LastAffected(v) => format!("last_affected {v}"),
+        Event::Limit(v) => format!("limit {v}"),
+    }
+}
+
+fn affected_by(installed: &mut Installed<'_>, package: Scheme, c: &Compiled) -> Option<Hit> {
+    if !c.versions.is_empty() {
+        let own = installed.get(package).ok().cloned();
+        let listed = c.versions.iter().any(|v| {
+            v == installed.text
+                || own
+                    .as_ref()
+                    .is_some_and(|o| package.parse(v).is_ok_and(|p| &p == o))
+        });
+        if listed {
+            return Some(Hit {
+                fixed: None,
+                range: "listed in the advisory's affected versions".into(),
+            });
+        }
+    }
+    let mut hit: Option<Hit> = None;
+    for r in &c.ranges {
+        let Ok(version) = installed.get(r.scheme) else {
+            continue;
+        };
+        let mut on: Option<&Event> = None;
+        let mut end: Option<&Event> = None;
+        for (ev_version, e) in &r.events {
             let ord = match ev_version {
                 None => Ordering::Less,
                 Some(x) => x.cmp(version),
@@ -136,54 +241,81 @@ fn affected_by(version: &Ver, c: &Compiled) -> Option<Option<String>> {
             match e {
                 Event::LastAffected(_) => {
                     if ord == Ordering::Less {
-                        on = false;
+                        on = None;
                     } else {
+                        if on.is_some() {
+                            end = Some(e);
+                        }
                         break;
                     }
                 }
                 _ if ord == Ordering::Greater => {
-                    if on {
-                        if let Event::Fixed(f) = e {
-                            fix = Some(f.clone());
-                        }
+                    if on.is_some() {
+                        end = Some(e);
                     }
                     break;
                 }
-                Event::Introduced(_) => on = true,
-                Event::Fixed(_) | Event::Limit(_) => on = false,
+                Event::Introduced(_) => on = Some(e),
+                Event::Fixed(_) | Event::Limit(_) => on = None,
             }
         }
-        if on && hit.as_ref().is_none_or(|h| h.is_none()) {
-            // Of several ranges, keep the one that names a fix.
-            hit = Some(fix);
+        let Some(start) = on else { continue };
+        let fixed = match end {
+            Some(Event::Fixed(f)) => Some(f.clone()),
+            _ => None,
+        };
+        let kind = match r.kind {
+            RangeKind::Semver => "SEMVER",
+            _ => "ECOSYSTEM",
+        };
+        let range = match end {
+            Some(e) => format!("{}, {} ({kind})", event_text(start), event_text(e)),
+            None => format!("{}, no upper bound ({kind})", event_text(start)),
+        };
+        // Of several ranges, keep one that names a fix.
+        if hit.as_ref().is_none_or(|h| h.fixed.is_none()) {
+            hit = Some(Hit { fixed, range });
         }
     }
     hit
 }
 
-/// Whether `version` is affected by `affected`, and the fix above it. Ranges follow the OSV
-/// specification: events sorted by version; `introduced` turns the range on, `fixed` and
-/// `limit` off at their version, `last_affected` off above its version. GIT ranges are
-/// skipped (hull has no commit graph), with a note. Events whose version does not parse in
-/// the ecosystem's scheme are skipped, with a note.
+/// Whether `version` of a package of `kind` is affected by `affected`, and why. Ranges
+/// follow the OSV specification: events sorted by version; `introduced` turns the range on,
+/// `fixed` and `limit` off at their version, `last_affected` off above its version; the
+/// `versions` list matches exactly. GIT ranges are skipped (hull has no commit graph), with
+/// a note; events whose version does not parse in the scheme are skipped, with a note.
 pub fn is_affected(
     kind: PackageKind,
     version: &str,
     affected: &Affected,
     notes: &mut Vec<String>,
-) -> Result<Option<Option<String>>, VersionError> {
-    let v = Ver::parse(kind, version)?;
-    let c = compile(kind, affected);
+) -> Result<Option<Hit>, VersionError> {
+    let s = scheme(kind);
+    let mut installed = Installed::new(version);
+    installed.get(s).map_err(Clone::clone)?;
+    let c = compile(s, affected);
     notes.extend(c.notes.iter().cloned());
-    Ok(affected_by(&v, &c))
+    Ok(affected_by(&mut installed, s, &c))
 }
 
-/// The source name and version a distro advisory is keyed by.
+/// The name and version an advisory is keyed by: the source package for distro packages.
 fn key_of(p: &Package) -> (String, String) {
     match &p.source {
-        Some(s) if p.kind != PackageKind::Rpm => (s.name.clone(), s.version.clone()),
-        Some(s) => (s.name.clone(), p.version.clone()),
-        None => (p.name.clone(), p.version.clone()),
+        Some(s) if p.kind == PackageKind::Rpm => (s.name.clone(), p.version.clone()),
+        Some(s) if p.kind.is_os() => (s.name.clone(), s.version.clone()),
+        _ => (p.name.clone(), p.version.clone()),
+    }
+}
+
+/// How good a finding's severity is: the rank of its source (lower is better), then level.
+type SeverityRank = (u8, Severity);
+
+fn source_rank(s: SeveritySource) -> u8 {
+    match s {
+        SeveritySource::Cvss => 0,
+        SeveritySource::Database => 1,
+        SeveritySource::CvssV2 => 2,
     }
 }
 
@@ -194,54 +326,50 @@ pub fn match_packages(
     packages: &[Package],
 ) -> Result<MatchReport, DbError> {
     let mut report = MatchReport::default();
-    let ecos = os.map(ecosystems).unwrap_or_default();
-    if ecos.is_empty() {
-        for p in packages {
-            report.not_matched.push(NotMatched {
-                package: p.name.clone(),
-                version: p.version.clone(),
-                reason: match os {
-                    Some(o) => format!("no OSV ecosystem known for {o}"),
-                    None => "operating system not detected".into(),
-                },
-            });
-        }
-        return Ok(report);
-    }
-    // (package index, primary id) -> finding
-    let mut found: BTreeMap<(usize, String), Vulnerability> = BTreeMap::new();
-    // (kind, ecosystem, name) -> advisories with their affected entries compiled
+    let available = db.ecosystems()?;
+    let os_ecos = os.map(|o| ecosystems(o, &available)).unwrap_or_default();
+    // (package index, primary id) -> finding, with the rank of its severity's source
+    let mut found: BTreeMap<(usize, String), (Vulnerability, Option<SeverityRank>)> =
+        BTreeMap::new();
     type Entry = Vec<(Advisory, Vec<Compiled>)>;
-    let mut cache: BTreeMap<(PackageKind, String, String), Entry> = BTreeMap::new();
+    let mut cache: BTreeMap<(Scheme, String, String), Entry> = BTreeMap::new();
     for (i, p) in packages.iter().enumerate() {
-        if !p.kind.is_os() {
-            report.not_matched.push(NotMatched {
-                package: p.name.clone(),
-                version: p.version.clone(),
-                reason: format!("{} packages are not matched against advisories yet", p.kind),
-            });
-            continue;
-        }
-        let (name, version) = key_of(p);
-        let installed = match Ver::parse(p.kind, &version) {
-            Ok(v) => v,
-            Err(e) => {
+        let ecos = if p.kind.is_os() {
+            if os_ecos.is_empty() {
                 report.not_matched.push(NotMatched {
                     package: p.name.clone(),
                     version: p.version.clone(),
-                    reason: format!("unparsable version: {e}"),
+                    reason: match os {
+                        Some(o) => format!("no OSV ecosystem known for {o}"),
+                        None => "operating system not detected".into(),
+                    },
                 });
                 continue;
             }
+            os_ecos.clone()
+        } else {
+            language_ecosystems(p.kind, &available)
         };
+        let pkg_scheme = scheme(p.kind);
+        let (name, version) = key_of(p);
+        let mut installed = Installed::new(&version);
+        if let Err(e) = installed.get(pkg_scheme) {
+            report.not_matched.push(NotMatched {
+                package: p.name.clone(),
+                version: p.version.clone(),
+                reason: format!("unparsable version: {e}"),
+            });
+            continue;
+        }
         let mut names = vec![name.clone()];
         if p.kind == PackageKind::Rpm && p.name != name {
             names.push(p.name.clone());
         }
         for eco in &ecos {
             for n in &names {
-                let key = (p.kind, eco.clone(), n.clone());
+                let key = (pkg_scheme, eco.clone(), n.clone());
                 if !cache.contains_key(&key) {
+                    let want = hull_advisory::package_key(eco, n);
                     let advisories = db.affecting(eco, n)?;
                     let compiled = advisories
                         .into_iter()
@@ -249,8 +377,11 @@ pub fn match_packages(
                             let c = adv
                                 .affected
                                 .iter()
-                                .filter(|a| &a.ecosystem == eco && &a.name == n)
-                                .map(|a| compile(p.kind, a))
+                                .filter(|a| {
+                                    &a.ecosystem == eco
+                                        && hull_advisory::package_key(eco, &a.name) == want
+                                })
+                                .map(|a| compile(pkg_scheme, a))
                                 .collect();
                             (adv, c)
                         })
@@ -259,14 +390,13 @@ pub fn match_packages(
                 }
                 for (adv, compiled) in &cache[&key] {
                     for c in compiled {
-                        let Some(fixed) = affected_by(&installed, c) else {
+                        let Some(hit) = affected_by(&mut installed, pkg_scheme, c) else {
                             continue;
                         };
                         let primary = adv.primary_id().to_string();
-                        let v =
-                            found
-                                .entry((i, primary.clone()))
-                                .or_insert_with(|| Vulnerability {
+                        let (v, rank) = found.entry((i, primary.clone())).or_insert_with(|| {
+                            (
+                                Vulnerability {
                                     package: p.name.clone(),
                                     kind: p.kind,
                                     version: p.version.clone(),
@@ -274,10 +404,18 @@ pub fn match_packages(
                                     aliases: vec![],
                                     advisories: vec![],
                                     fixed: None,
-                                    severity: None,
+                                    severity: Severity::Unknown,
+                                    severity_source: None,
+                                    score: None,
+                                    cvss: None,
                                     summary: None,
+                                    references: vec![],
+                                    location: Some(p.location.clone()),
                                     reason: String::new(),
-                                });
+                                },
+                                None,
+                            )
+                        });
                         for a in std::iter::once(&adv.id).chain(&adv.aliases) {
                             if *a != v.id && !v.aliases.contains(a) {
                                 v.aliases.push(a.clone());
@@ -288,36 +426,67 @@ pub fn match_packages(
                             v.advisories.push(adv.id.clone());
                             v.advisories.sort();
                         }
-                        if let Some(f) = fixed {
+                        let why = format!("{eco} {n} {version}: {} in {}", hit.range, adv.id);
+                        if let Some(f) = hit.fixed {
                             let lower = match &v.fixed {
                                 None => true,
-                                Some(cur) => {
-                                    match (Ver::parse(p.kind, &f), Ver::parse(p.kind, cur)) {
-                                        (Ok(a), Ok(b)) => a < b,
-                                        _ => false,
-                                    }
-                                }
+                                Some(cur) => match (pkg_scheme.parse(&f), pkg_scheme.parse(cur)) {
+                                    (Ok(a), Ok(b)) => a < b,
+                                    _ => false,
+                                },
                             };
                             if lower {
-                                v.reason = format!("{eco} {n} {version} < fixed {f}");
+                                v.reason = why;
                                 v.fixed = Some(f);
                             }
                         } else if v.reason.is_empty() {
-                            v.reason =
-                                format!("{eco} {n} {version} is in an affected range with no fix");
+                            v.reason = why;
                         }
-                        if v.severity.is_none() {
-                            v.severity.clone_from(&adv.severity);
+                        if let Some(r) = adv.rating() {
+                            let this = (source_rank(r.source), r.level);
+                            let better = match rank {
+                                None => true,
+                                Some((best_src, best_level)) => {
+                                    this.0 < *best_src
+                                        || (this.0 == *best_src && this.1 > *best_level)
+                                }
+                            };
+                            if better {
+                                *rank = Some(this);
+                                v.severity = r.level;
+                                v.score = r.score.and_then(Score::new);
+                                v.cvss = r.vector.clone();
+                                v.severity_source = Some(match r.source {
+                                    SeveritySource::Cvss | SeveritySource::CvssV2 => format!(
+                                        "{} of {}",
+                                        r.vector
+                                            .as_deref()
+                                            .and_then(|x| x.split('/').next())
+                                            .unwrap_or("CVSS"),
+                                        adv.id
+                                    ),
+                                    SeveritySource::Database => format!(
+                                        "{} stated by {}",
+                                        adv.severity.as_deref().unwrap_or(""),
+                                        adv.id
+                                    ),
+                                });
+                            }
                         }
                         if v.summary.is_none() {
                             v.summary.clone_from(&adv.summary);
+                        }
+                        for r in &adv.references {
+                            if !v.references.contains(r) {
+                                v.references.push(r.clone());
+                            }
                         }
                     }
                 }
             }
         }
     }
-    report.vulnerabilities = found.into_values().collect();
+    report.vulnerabilities = found.into_values().map(|(v, _)| v).collect();
     report.vulnerabilities.sort();
     report.not_matched.sort();
     report.not_matched.dedup();
@@ -341,7 +510,9 @@ mod tests {
     }
 
     fn check(v: &str, a: &Affected) -> Option<Option<String>> {
-        is_affected(PackageKind::Deb, v, a, &mut vec![]).unwrap()
+        is_affected(PackageKind::Deb, v, a, &mut vec![])
+            .unwrap()
+            .map(|h| h.fixed)
     }
 
     #[test]
@@ -401,15 +572,105 @@ mod tests {
             events: vec![Event::Introduced("0".into())],
         }];
         let mut notes = vec![];
-        assert_eq!(
-            is_affected(PackageKind::Deb, "1.0-1", &a, &mut notes).unwrap(),
-            Some(None)
-        );
+        let hit = is_affected(PackageKind::Deb, "1.0-1", &a, &mut notes)
+            .unwrap()
+            .unwrap();
+        assert_eq!(hit.fixed, None);
+        assert!(hit.range.contains("listed"));
         assert_eq!(
             is_affected(PackageKind::Deb, "1.0-2", &a, &mut notes).unwrap(),
             None
         );
         assert!(notes.iter().any(|n| n.contains("GIT")));
+    }
+
+    #[test]
+    fn language_schemes_and_semver_ranges() {
+        let npm = |events| Affected {
+            ecosystem: "npm".into(),
+            name: "lodash".into(),
+            ranges: vec![hull_advisory::Range {
+                kind: RangeKind::Semver,
+                events,
+            }],
+            versions: vec![],
+        };
+        let a = npm(vec![
+            Event::Introduced("0".into()),
+            Event::Fixed("4.17.12".into()),
+        ]);
+        let hit = is_affected(PackageKind::Npm, "4.17.11", &a, &mut vec![])
+            .unwrap()
+            .unwrap();
+        assert_eq!(hit.fixed.as_deref(), Some("4.17.12"));
+        assert_eq!(hit.range, "introduced 0, fixed 4.17.12 (SEMVER)");
+        assert_eq!(
+            is_affected(PackageKind::Npm, "4.17.12", &a, &mut vec![]).unwrap(),
+            None
+        );
+        // A SEMVER range on an ecosystem with its own order reads both sides as SemVer.
+        assert!(is_affected(PackageKind::Python, "1.2.0", &a, &mut vec![])
+            .unwrap()
+            .is_some());
+        assert!(is_affected(PackageKind::Python, "5.0.0", &a, &mut vec![])
+            .unwrap()
+            .is_none());
+        // PEP 440: 2.19.0 < 2.20.0; pre-releases below the release.
+        let mut py = npm(vec![
+            Event::Introduced("0".into()),
+            Event::Fixed("2.20.0".into()),
+        ]);
+        py.ranges[0].kind = RangeKind::Ecosystem;
+        for (v, affected) in [
+            ("2.19.0", true),
+            ("2.20.0rc1", true),
+            ("2.20.0", false),
+            ("2.20.0.post1", false),
+        ] {
+            assert_eq!(
+                is_affected(PackageKind::Python, v, &py, &mut vec![])
+                    .unwrap()
+                    .is_some(),
+                affected,
+                "{v}"
+            );
+        }
+        // An unparsable installed version is an error, never "not affected".
+        assert!(is_affected(PackageKind::Python, "not a version", &py, &mut vec![]).is_err());
+        // Maven: 2.14.1 < 2.15.0; the `-rc1` of the fix is below the fix.
+        let mut mv = py.clone();
+        mv.ranges[0].events = vec![
+            Event::Introduced("2.0-beta9".into()),
+            Event::Fixed("2.15.0".into()),
+        ];
+        for (v, affected) in [
+            ("2.14.1", true),
+            ("2.15.0-rc1", true),
+            ("2.15.0", false),
+            ("2.0-alpha1", false),
+        ] {
+            assert_eq!(
+                is_affected(PackageKind::Maven, v, &mv, &mut vec![])
+                    .unwrap()
+                    .is_some(),
+                affected,
+                "{v}"
+            );
+        }
+        // Go: the `v` and `+incompatible` are ignored.
+        let mut go = npm(vec![
+            Event::Introduced("0".into()),
+            Event::Fixed("1.5.2".into()),
+        ]);
+        go.ecosystem = "Go".into();
+        assert!(
+            is_affected(PackageKind::Go, "1.5.1+incompatible", &go, &mut vec![])
+                .unwrap()
+                .is_some()
+        );
+        assert!(is_affected(PackageKind::Go, "v1.5.2", &go, &mut vec![])
+            .unwrap()
+            .is_none());
     }
 
     #[test]
@@ -422,12 +683,48 @@ mod tests {
             pretty_name: None,
             distroless: false,
         };
-        assert_eq!(ecosystems(&os("debian", "12")), vec!["Debian:12"]);
-        assert_eq!(ecosystems(&os("alpine", "3.20.3")), vec!["Alpine:v3.20"]);
-        assert_eq!(ecosystems(&os("rocky", "9.3")), vec!["Rocky Linux:9"]);
+        let none: Vec<String> = vec![];
+        assert_eq!(ecosystems(&os("debian", "12"), &none), vec!["Debian:12"]);
         assert_eq!(
-            ecosystems(&os("ubuntu", "22.04")),
+            ecosystems(&os("alpine", "3.20.3"), &none),
+            vec!["Alpine:v3.20"]
+        );
+        assert_eq!(
+            ecosystems(&os("rocky", "9.3"), &none),
+            vec!["Rocky Linux:9"]
+        );
+        assert_eq!(
+            ecosystems(&os("ubuntu", "22.04"), &none),
             vec!["Ubuntu:22.04:LTS", "Ubuntu:22.04"]
+        );
+        assert_eq!(
+            ecosystems(&os("opensuse-leap", "15.5"), &none),
+            vec!["openSUSE:Leap 15.5"]
+        );
+        let available: Vec<String> = [
+            "Red Hat:enterprise_linux:9::appstream",
+            "Red Hat:enterprise_linux:9::baseos",
+            "Red Hat:enterprise_linux:8::appstream",
+            "SUSE:Linux Enterprise Server 15 SP5",
+            "SUSE:Linux Enterprise Module for Basesystem 15 SP5",
+            "SUSE:Linux Enterprise Server 15 SP4",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            ecosystems(&os("rhel", "9.4"), &available),
+            vec![
+                "Red Hat:enterprise_linux:9::appstream",
+                "Red Hat:enterprise_linux:9::baseos"
+            ]
+        );
+        assert_eq!(
+            ecosystems(&os("sles", "15.5"), &available),
+            vec![
+                "SUSE:Linux Enterprise Server 15 SP5",
+                "SUSE:Linux Enterprise Module for Basesystem 15 SP5"
+            ]
         );
     }
 }

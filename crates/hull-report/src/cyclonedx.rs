@@ -101,9 +101,27 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         .map(|v| {
             // CycloneDX's severity words are hull's levels.
             let severity = v.level().to_string();
+            let mut rating = json!({"severity": severity});
+            if let Some(score) = v.score {
+                rating["score"] = json!(score.value());
+            }
+            if let Some(vector) = &v.cvss {
+                rating["vector"] = Value::String(vector.clone());
+                rating["method"] = Value::String(
+                    match vector.split('/').next().unwrap_or("") {
+                        "CVSS:3.1" => "CVSSv31",
+                        "CVSS:3.0" => "CVSSv3",
+                        "CVSS:4.0" => "CVSSv4",
+                        _ if !vector.starts_with("CVSS:") => "CVSSv2",
+                        _ => "other",
+                    }
+                    .into(),
+                );
+            }
             let mut x = json!({
                 "id": v.id,
-                "ratings": [{"severity": severity}],
+                "source": {"name": "OSV"},
+                "ratings": [rating],
                 "affects": ref_of.get(&(v.package.clone(), v.version.clone())).map(|r| vec![json!({"ref": r})]).unwrap_or_default(),
                 "properties": [{"name": "hull:match:reason", "value": v.reason}],
             });

@@ -62,6 +62,8 @@ pub struct RenderOptions {
     pub tool_version: String,
     /// List every package in the table (the inventory view); otherwise only their counts.
     pub list_packages: bool,
+    /// Under each vulnerability in the table, say why it matched (`hull scan --explain`).
+    pub explain: bool,
 }
 
 /// Renders a report.
@@ -192,9 +194,14 @@ mod tests {
                 aliases: vec!["DEBCL-CVE-2024-2398-curl".into()],
                 advisories: vec!["DEBCL-CVE-2024-2398-curl".into()],
                 fixed: Some("7.88.1-10+deb12u6".into()),
-                severity: Some("medium".into()),
+                severity: hull_types::Severity::Medium,
+                severity_source: Some("CVSS:3.1 of DEBCL-CVE-2024-2398-curl".into()),
+                score: hull_types::Score::new(6.5),
+                cvss: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:N/A:N".into()),
                 summary: Some("Fixed in Debian changelog entry 7.88.1-10+deb12u6".into()),
-                reason: "Debian:12 curl 7.88.1-10+deb12u5 < fixed 7.88.1-10+deb12u6".into(),
+                references: vec!["https://example.org/CVE-2024-2398".into()],
+                location: None,
+                reason: "Debian:12 curl 7.88.1-10+deb12u5: introduced 0, fixed 7.88.1-10+deb12u6 (ECOSYSTEM) in DEBCL-CVE-2024-2398-curl".into(),
             }],
             not_matched: vec![],
             misconfigurations: vec![hull_types::Misconfiguration {
@@ -216,6 +223,7 @@ mod tests {
     fn opts(color: bool) -> RenderOptions {
         RenderOptions {
             list_packages: true,
+            explain: false,
             color,
             now: 1_700_000_000,
             tool_version: "0.1.0".into(),
@@ -249,6 +257,22 @@ mod tests {
         );
         assert!(short.contains("1 deb packages") && !short.contains("7.88.1-10+deb12u5  amd64"));
         assert!(plain.contains("7.88.1-10+deb12u5  amd64"));
+        assert!(plain.contains("vulnerabilities (1): 1 medium"));
+        assert!(plain.contains("medium 6.5"));
+        // `--explain` adds the range, the severity's source and nothing else.
+        assert!(!plain.contains("fixed 7.88.1-10+deb12u6 (ECOSYSTEM)"));
+        let explained = render(
+            &report(),
+            Format::Table,
+            &RenderOptions {
+                explain: true,
+                ..opts(false)
+            },
+        );
+        assert!(explained.contains(
+            "introduced 0, fixed 7.88.1-10+deb12u6 (ECOSYSTEM) in DEBCL-CVE-2024-2398-curl"
+        ));
+        assert!(explained.contains("severity: CVSS:3.1 of DEBCL-CVE-2024-2398-curl"));
     }
 
     #[test]

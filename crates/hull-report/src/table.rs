@@ -100,10 +100,29 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         } else {
             ("", "")
         };
+        let count = |l: Severity| {
+            report
+                .vulnerabilities
+                .iter()
+                .filter(|v| v.level() == l)
+                .count()
+        };
+        let counts: Vec<String> = [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Unknown,
+        ]
+        .iter()
+        .filter(|l| count(**l) > 0)
+        .map(|l| format!("{} {l}", count(*l)))
+        .collect();
         let _ = writeln!(
             out,
-            "\n{bold}vulnerabilities ({}){reset}",
-            report.vulnerabilities.len()
+            "\n{bold}vulnerabilities ({}){reset}: {}",
+            report.vulnerabilities.len(),
+            counts.join(", ")
         );
         let w_id = report
             .vulnerabilities
@@ -125,7 +144,10 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             "ID", "PACKAGE", "INSTALLED", "FIXED"
         );
         for v in &report.vulnerabilities {
-            let sev = v.severity.as_deref().unwrap_or("unknown");
+            let sev = match v.score {
+                Some(score) => format!("{} {score}", v.level()),
+                None => v.level().to_string(),
+            };
             let colour = match v.level() {
                 Severity::Critical | Severity::High => red,
                 Severity::Medium => yellow,
@@ -139,6 +161,20 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
                 truncate(&v.version, 24),
                 v.fixed.as_deref().unwrap_or("(no fix)"),
             );
+            if opts.explain {
+                let _ = writeln!(out, "      {dim}{}{reset}", v.reason);
+                if let Some(src) = &v.severity_source {
+                    let _ = writeln!(out, "      {dim}severity: {src}{reset}");
+                }
+                if let Some(loc) = &v.location {
+                    let layer = loc
+                        .layer
+                        .as_ref()
+                        .map(|d| format!(" (layer {})", d.short()))
+                        .unwrap_or_default();
+                    let _ = writeln!(out, "      {dim}found at {}{layer}{reset}", loc.path);
+                }
+            }
         }
     }
     if !report.secrets.is_empty() {

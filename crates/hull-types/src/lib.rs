@@ -20,4 +20,4 @@ pub use os::{OsFamily, OsRelease};
 pub use package::{Location, Package, PackageKind, SourcePackage};
 pub use purl::{purl_encode, url_encode, Purl, PurlParts};
 pub use secret::{LayerRef, Secret};
-pub use vuln::{NotMatched, Severity, Vulnerability};
+pub use vuln::{NotMatched, Score, Severity, Vulnerability};

@@ -20,13 +20,64 @@ pub struct Vulnerability {
     /// The lowest version that fixes it, if an advisory names one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed: Option<String>,
-    /// The severity the advisory states, as written (`high`, `medium`, Debian urgency).
+    /// The level: from a CVSS v3.x/v4.0 vector, else the database's word, else CVSS v2.
+    pub severity: Severity,
+    /// Where the level came from (`CVSS:3.1 vector of GHSA-…`, `Debian urgency in DEBCL-…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub severity: Option<String>,
+    pub severity_source: Option<String>,
+    /// The CVSS base score, where a vector gave the level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<Score>,
+    /// The CVSS vector the score was computed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<String>,
+    /// The advisory's title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    /// Why it matched: ecosystem, package name queried, version compared, range.
+    /// Reference URLs of the matched advisories, deduplicated, in advisory order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// Where the installed package was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::Location>,
+    /// Why it matched: ecosystem, package name queried, version compared, the range.
     pub reason: String,
+}
+
+/// A CVSS base score (0.0-10.0), kept in tenths so findings stay `Eq`, `Ord` and `Hash`;
+/// it reads and writes as a JSON number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Score(u16);
+
+impl Score {
+    /// Rounds to one decimal, as CVSS scores are written; `None` outside 0-10.
+    pub fn new(value: f64) -> Option<Self> {
+        (0.0..=10.0)
+            .contains(&value)
+            .then(|| Score((value * 10.0).round() as u16))
+    }
+    pub fn value(self) -> f64 {
+        f64::from(self.0) / 10.0
+    }
+}
+
+impl std::fmt::Display for Score {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0 / 10, self.0 % 10)
+    }
+}
+
+impl Serialize for Score {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.value())
+    }
+}
+
+impl<'de> Deserialize<'de> for Score {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = f64::deserialize(d)?;
+        Score::new(v).ok_or_else(|| serde::de::Error::custom("a CVSS score is between 0 and 10"))
+    }
 }
 
 /// A package that could not be checked, and why (never silently treated as safe).
@@ -89,11 +140,9 @@ impl std::fmt::Display for Severity {
 }
 
 impl Vulnerability {
-    /// The finding's level, from the severity word its advisory states.
+    /// The finding's level.
     pub fn level(&self) -> Severity {
         self.severity
-            .as_deref()
-            .map_or(Severity::Unknown, Severity::from_word)
     }
 }
 
@@ -109,5 +158,18 @@ mod tests {
         assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Unknown);
         assert_eq!(Severity::parse_level("HIGH"), Some(Severity::High));
         assert_eq!(Severity::parse_level("urgent"), None);
+    }
+
+    #[test]
+    fn scores_round_trip_as_numbers() {
+        let s = Score::new(7.5).unwrap();
+        assert_eq!(s.to_string(), "7.5");
+        assert_eq!(serde_json::to_string(&s).unwrap(), "7.5");
+        assert_eq!(
+            serde_json::from_str::<Score>("9.8").unwrap(),
+            Score::new(9.8).unwrap()
+        );
+        assert!(Score::new(10.5).is_none());
+        assert!(serde_json::from_str::<Score>("-1").is_err());
     }
 }

@@ -207,6 +207,11 @@ struct ScanArgs {
     /// Report only vulnerabilities that have a fix.
     #[arg(long)]
     ignore_unfixed: bool,
+    /// Under each vulnerability, say why it matched: the ecosystem, the name looked up, the
+    /// range and advisory that matched, where the severity came from, and where the package
+    /// was found. (The JSON report always carries these.)
+    #[arg(long)]
+    explain: bool,
     /// Report only vulnerabilities of these levels (comma-separated: unknown, low, medium,
     /// high, critical). Default: all.
     #[arg(long, value_delimiter = ',')]
@@ -536,6 +541,7 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
             tool_version: env!("CARGO_PKG_VERSION").into(),
             // The scan table lists findings; the package list is the inventory view.
             list_packages: mode == Mode::Sbom || advisories.is_none(),
+            explain: a.explain,
         },
     );
     write_out(a.output.as_ref(), &rendered).map_err(usage)?;
@@ -660,6 +666,7 @@ fn k8s(a: K8sArgs) -> Result<(), Failure> {
             now: now(),
             tool_version: env!("CARGO_PKG_VERSION").into(),
             list_packages: false,
+            explain: false,
         },
     );
     if format == Format::Table {
