@@ -211,21 +211,6 @@ fn event_text(e: &Event) -> String {
 }
 
 fn affected_by(installed: &mut Installed<'_>, package: Scheme, c: &Compiled) -> Option<Hit> {
-    if !c.versions.is_empty() {
-        let own = installed.get(package).ok().cloned();
-        let listed = c.versions.iter().any(|v| {
-            v == installed.text
-                || own
-                    .as_ref()
-                    .is_some_and(|o| package.parse(v).is_ok_and(|p| &p == o))
-        });
-        if listed {
-            return Some(Hit {
-                fixed: None,
-                range: "listed in the advisory's affected versions".into(),
-            });
-        }
-    }
     let mut hit: Option<Hit> = None;
     for r in &c.ranges {
         let Ok(version) = installed.get(r.scheme) else {
@@ -277,7 +262,22 @@ fn affected_by(installed: &mut Installed<'_>, package: Scheme, c: &Compiled) -> 
             hit = Some(Hit { fixed, range });
         }
     }
-    hit
+    if hit.is_some() || c.versions.is_empty() {
+        return hit;
+    }
+    // The explicit list, for versions no range covers (the ranges, where present, also say
+    // what fixes it).
+    let own = installed.get(package).ok().cloned();
+    let listed = c.versions.iter().any(|v| {
+        v == installed.text
+            || own
+                .as_ref()
+                .is_some_and(|o| package.parse(v).is_ok_and(|p| &p == o))
+    });
+    listed.then(|| Hit {
+        fixed: None,
+        range: "listed in the advisory's affected versions".into(),
+    })
 }
 
 /// Whether `version` of a package of `kind` is affected by `affected`, and why. Ranges
