@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Installs what hull's tests and image builds need on Debian (idempotent). Run as root.
 set -euo pipefail
-pkgs=(debootstrap umoci skopeo docker-registry apache2-utils openssl python3 python3-rpm pigz zstd)
+# python3-apt and python3-packaging are the reference implementations the differential
+# matching test compares against (with node-semver, below).
+pkgs=(debootstrap umoci skopeo docker-registry apache2-utils openssl python3 python3-rpm
+      python3-apt python3-packaging pigz zstd)
+command -v node >/dev/null || pkgs+=(nodejs)
+command -v npm >/dev/null || pkgs+=(npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -14,4 +19,9 @@ fi
 # The Debian package starts a registry on :5000; the tests start their own.
 if command -v systemctl >/dev/null && systemctl is-active -q docker-registry 2>/dev/null; then
   systemctl stop docker-registry || true
+fi
+# node-semver, the npm side of the differential matching test (HULL_NODE_SEMVER).
+if [ ! -f "$HOME/.cache/hull-ci-node/node_modules/semver/package.json" ]; then
+  mkdir -p "$HOME/.cache/hull-ci-node"
+  npm install --silent --no-audit --no-fund --prefix "$HOME/.cache/hull-ci-node" semver@7
 fi
