@@ -126,12 +126,13 @@ struct CompiledRange {
 /// One affected entry with its versions parsed and its events sorted, once per package
 /// name rather than once per installed package.
 struct Compiled {
-    versions: Vec<String>,
+    /// Which of the advisory's affected entries this is (its `versions` list is read there).
+    index: usize,
     ranges: Vec<CompiledRange>,
     notes: Vec<String>,
 }
 
-fn compile(package: Scheme, affected: &Affected) -> Compiled {
+fn compile(package: Scheme, index: usize, affected: &Affected) -> Compiled {
     let mut notes = Vec::new();
     let mut ranges = Vec::new();
     for range in &affected.ranges {
@@ -165,7 +166,7 @@ fn compile(package: Scheme, affected: &Affected) -> Compiled {
         });
     }
     Compiled {
-        versions: affected.versions.clone(),
+        index,
         ranges,
         notes,
     }
@@ -210,8 +211,39 @@ fn event_text(e: &Event) -> String {
     }
 }
 
-fn affected_by(installed: &mut Installed<'_>, package: Scheme, c: &Compiled) -> Option<Hit> {
-    let mut hit: Option<Hit> = None;
+/// A hit as matching finds it, described in words only when a finding keeps it.
+struct RawHit<'c> {
+    fixed: Option<&'c str>,
+    /// The interval's opening event, its closing event and the range's kind; `None` when
+    /// the version is in the explicit list.
+    range: Option<(&'c Event, Option<&'c Event>, RangeKind)>,
+}
+
+impl RawHit<'_> {
+    fn describe(&self) -> String {
+        match self.range {
+            None => "listed in the advisory's affected versions".into(),
+            Some((start, end, kind)) => {
+                let kind = match kind {
+                    RangeKind::Semver => "SEMVER",
+                    _ => "ECOSYSTEM",
+                };
+                match end {
+                    Some(e) => format!("{}, {} ({kind})", event_text(start), event_text(e)),
+                    None => format!("{}, no upper bound ({kind})", event_text(start)),
+                }
+            }
+        }
+    }
+}
+
+fn affected_by<'c>(
+    installed: &mut Installed<'_>,
+    package: Scheme,
+    c: &'c Compiled,
+    versions: &[String],
+) -> Option<RawHit<'c>> {
+    let mut hit: Option<RawHit<'c>> = None;
     for r in &c.ranges {
         let Ok(version) = installed.get(r.scheme) else {
             continue;
@@ -246,37 +278,32 @@ fn affected_by(installed: &mut Installed<'_>, package: Scheme, c: &Compiled) -> 
         }
         let Some(start) = on else { continue };
         let fixed = match end {
-            Some(Event::Fixed(f)) => Some(f.clone()),
+            Some(Event::Fixed(f)) => Some(f.as_str()),
             _ => None,
-        };
-        let kind = match r.kind {
-            RangeKind::Semver => "SEMVER",
-            _ => "ECOSYSTEM",
-        };
-        let range = match end {
-            Some(e) => format!("{}, {} ({kind})", event_text(start), event_text(e)),
-            None => format!("{}, no upper bound ({kind})", event_text(start)),
         };
         // Of several ranges, keep one that names a fix.
         if hit.as_ref().is_none_or(|h| h.fixed.is_none()) {
-            hit = Some(Hit { fixed, range });
+            hit = Some(RawHit {
+                fixed,
+                range: Some((start, end, r.kind)),
+            });
         }
     }
-    if hit.is_some() || c.versions.is_empty() {
+    if hit.is_some() || versions.is_empty() {
         return hit;
     }
     // The explicit list, for versions no range covers (the ranges, where present, also say
     // what fixes it).
     let own = installed.get(package).ok().cloned();
-    let listed = c.versions.iter().any(|v| {
+    let listed = versions.iter().any(|v| {
         v == installed.text
             || own
                 .as_ref()
                 .is_some_and(|o| package.parse(v).is_ok_and(|p| &p == o))
     });
-    listed.then(|| Hit {
+    listed.then_some(RawHit {
         fixed: None,
-        range: "listed in the advisory's affected versions".into(),
+        range: None,
     })
 }
 
@@ -294,9 +321,14 @@ pub fn is_affected(
     let s = scheme(kind);
     let mut installed = Installed::new(version);
     installed.get(s).map_err(Clone::clone)?;
-    let c = compile(s, affected);
+    let c = compile(s, 0, affected);
     notes.extend(c.notes.iter().cloned());
-    Ok(affected_by(&mut installed, s, &c))
+    Ok(
+        affected_by(&mut installed, s, &c, &affected.versions).map(|h| Hit {
+            fixed: h.fixed.map(str::to_string),
+            range: h.describe(),
+        }),
+    )
 }
 
 /// The name and version an advisory is keyed by: the source package for distro packages.
@@ -306,6 +338,32 @@ fn key_of(p: &Package) -> (String, String) {
         Some(s) if p.kind.is_os() => (s.name.clone(), s.version.clone()),
         _ => (p.name.clone(), p.version.clone()),
     }
+}
+
+/// A lookup: the scheme versions are read in, the ecosystem, the package name.
+type Key = (Scheme, String, String);
+/// The advisories of one lookup, each with its matching affected entries compiled.
+type Entry = Vec<(Advisory, Option<hull_advisory::Rating>, Vec<Compiled>)>;
+
+fn lookup(db: &Database, (scheme, eco, name): &Key) -> Result<Entry, DbError> {
+    let want = hull_advisory::package_key(eco, name);
+    Ok(db
+        .affecting(eco, name)?
+        .into_iter()
+        .map(|adv| {
+            let c = adv
+                .affected
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| {
+                    &a.ecosystem == eco && hull_advisory::package_key(eco, &a.name) == want
+                })
+                .map(|(i, a)| compile(*scheme, i, a))
+                .collect();
+            let rating = adv.rating();
+            (adv, rating, c)
+        })
+        .collect())
 }
 
 /// How good a finding's severity is: the rank of its source (lower is better), then level.
@@ -319,11 +377,108 @@ fn source_rank(s: SeveritySource) -> u8 {
     }
 }
 
+/// The lookups a package needs: its scheme, each of its ecosystems, each name it is known by.
+fn keys_for(p: &Package, os_ecos: &[String], available: &[String]) -> Vec<Key> {
+    let ecos = if p.kind.is_os() {
+        os_ecos.to_vec()
+    } else {
+        language_ecosystems(p.kind, available)
+    };
+    let (name, _) = key_of(p);
+    let mut names = vec![name.clone()];
+    if p.kind == PackageKind::Rpm && p.name != name {
+        names.push(p.name.clone());
+    }
+    let s = scheme(p.kind);
+    ecos.iter()
+        .flat_map(|e| names.iter().map(move |n| (s, e.clone(), n.clone())))
+        .collect()
+}
+
+/// Looks advisories up on a thread of its own while the image is still being read, from
+/// the packages each layer reports ([`Prefetch::hint`]); matching then finds most lookups
+/// done. A layer's packages may not survive the merge (a later layer may delete them):
+/// such lookups are wasted, never wrong, and any lookup not prefetched is done at the end.
+pub struct Prefetch {
+    tx: Option<std::sync::mpsc::Sender<(Option<OsRelease>, Vec<Package>)>>,
+    handle: Option<std::thread::JoinHandle<BTreeMap<Key, Entry>>>,
+}
+
+impl Prefetch {
+    /// Starts the lookup thread with a connection of its own.
+    pub fn start(db: &Database) -> Self {
+        let path = db.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel::<(Option<OsRelease>, Vec<Package>)>();
+        let handle = std::thread::spawn(move || {
+            let mut cache: BTreeMap<Key, Entry> = BTreeMap::new();
+            let Ok(conn) = Database::open(&path) else {
+                return cache;
+            };
+            let available = conn.ecosystems().unwrap_or_default();
+            let mut os_ecos: Option<Vec<String>> = None;
+            let mut waiting: Vec<Package> = Vec::new();
+            for (os, packages) in rx {
+                if let (None, Some(os)) = (&os_ecos, os) {
+                    os_ecos = Some(ecosystems(&os, &available));
+                }
+                let mut todo = packages;
+                if os_ecos.is_some() {
+                    todo.append(&mut waiting);
+                }
+                for p in todo {
+                    // OS packages wait for the layer that says which OS this is.
+                    if p.kind.is_os() && os_ecos.is_none() {
+                        waiting.push(p);
+                        continue;
+                    }
+                    for key in keys_for(&p, os_ecos.as_deref().unwrap_or(&[]), &available) {
+                        if let std::collections::btree_map::Entry::Vacant(slot) = cache.entry(key) {
+                            if let Ok(e) = lookup(&conn, slot.key()) {
+                                slot.insert(e);
+                            }
+                        }
+                    }
+                }
+            }
+            cache
+        });
+        Prefetch {
+            tx: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    /// Packages (and the OS release, if this layer says it) one layer reported.
+    pub fn hint(&self, os: Option<&OsRelease>, packages: &[Package]) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send((os.cloned(), packages.to_vec()));
+        }
+    }
+
+    fn finish(mut self) -> BTreeMap<Key, Entry> {
+        drop(self.tx.take());
+        self.handle
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default()
+    }
+}
+
 /// Matches every package against the database.
 pub fn match_packages(
     db: &Database,
     os: Option<&OsRelease>,
     packages: &[Package],
+) -> Result<MatchReport, DbError> {
+    match_prefetched(db, os, packages, None)
+}
+
+/// [`match_packages`], with the lookups a [`Prefetch`] already did.
+pub fn match_prefetched(
+    db: &Database,
+    os: Option<&OsRelease>,
+    packages: &[Package],
+    prefetch: Option<Prefetch>,
 ) -> Result<MatchReport, DbError> {
     let mut report = MatchReport::default();
     let available = db.ecosystems()?;
@@ -331,8 +486,56 @@ pub fn match_packages(
     // (package index, primary id) -> finding, with the rank of its severity's source
     let mut found: BTreeMap<(usize, String), (Vulnerability, Option<SeverityRank>)> =
         BTreeMap::new();
-    type Entry = Vec<(Advisory, Vec<Compiled>)>;
-    let mut cache: BTreeMap<(Scheme, String, String), Entry> = BTreeMap::new();
+    let mut cache: BTreeMap<Key, Entry> = prefetch.map(Prefetch::finish).unwrap_or_default();
+    // What each package looks up, decided first so the lookups not prefetched (SQLite
+    // reads, decoding, compiling ranges: most of matching's time) run in parallel, once
+    // per distinct key.
+    let plans: Vec<Vec<Key>> = packages
+        .iter()
+        .map(|p| keys_for(p, &os_ecos, &available))
+        .collect();
+    let mut keys: Vec<&Key> = plans
+        .iter()
+        .flatten()
+        .filter(|k| !cache.contains_key(*k))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    // One chunk per core; this thread uses the open connection, the others open their own
+    // (a SQLite connection is not shared between threads).
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(keys.len().div_ceil(16))
+        .max(1);
+    let chunks: Vec<&[&Key]> = keys.chunks(keys.len().div_ceil(threads).max(1)).collect();
+    let fetch = |conn: &Database, chunk: &[&Key]| -> Result<Vec<(Key, Entry)>, DbError> {
+        chunk
+            .iter()
+            .map(|k| Ok(((*k).clone(), lookup(conn, k)?)))
+            .collect()
+    };
+    let path = db.path();
+    let fetched: Vec<Result<Vec<(Key, Entry)>, DbError>> = std::thread::scope(|scope| {
+        let others: Vec<_> = chunks
+            .iter()
+            .skip(1)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let conn = Database::open(path)?;
+                    fetch(&conn, chunk)
+                })
+            })
+            .collect();
+        let mut all = vec![chunks.first().map_or(Ok(Vec::new()), |c| fetch(db, c))];
+        all.extend(others.into_iter().map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(DbError::Missing("a matching thread panicked".into())))
+        }));
+        all
+    });
+    for f in fetched {
+        cache.extend(f?);
+    }
     for (i, p) in packages.iter().enumerate() {
         let ecos = if p.kind.is_os() {
             if os_ecos.is_empty() {
@@ -368,29 +571,10 @@ pub fn match_packages(
         for eco in &ecos {
             for n in &names {
                 let key = (pkg_scheme, eco.clone(), n.clone());
-                if !cache.contains_key(&key) {
-                    let want = hull_advisory::package_key(eco, n);
-                    let advisories = db.affecting(eco, n)?;
-                    let compiled = advisories
-                        .into_iter()
-                        .map(|adv| {
-                            let c = adv
-                                .affected
-                                .iter()
-                                .filter(|a| {
-                                    &a.ecosystem == eco
-                                        && hull_advisory::package_key(eco, &a.name) == want
-                                })
-                                .map(|a| compile(pkg_scheme, a))
-                                .collect();
-                            (adv, c)
-                        })
-                        .collect();
-                    cache.insert(key.clone(), compiled);
-                }
-                for (adv, compiled) in &cache[&key] {
+                for (adv, rating, compiled) in &cache[&key] {
                     for c in compiled {
-                        let Some(hit) = affected_by(&mut installed, pkg_scheme, c) else {
+                        let versions = &adv.affected[c.index].versions;
+                        let Some(hit) = affected_by(&mut installed, pkg_scheme, c, versions) else {
                             continue;
                         };
                         let primary = adv.primary_id().to_string();
@@ -426,23 +610,24 @@ pub fn match_packages(
                             v.advisories.push(adv.id.clone());
                             v.advisories.sort();
                         }
-                        let why = format!("{eco} {n} {version}: {} in {}", hit.range, adv.id);
+                        let why =
+                            || format!("{eco} {n} {version}: {} in {}", hit.describe(), adv.id);
                         if let Some(f) = hit.fixed {
                             let lower = match &v.fixed {
                                 None => true,
-                                Some(cur) => match (pkg_scheme.parse(&f), pkg_scheme.parse(cur)) {
+                                Some(cur) => match (pkg_scheme.parse(f), pkg_scheme.parse(cur)) {
                                     (Ok(a), Ok(b)) => a < b,
                                     _ => false,
                                 },
                             };
                             if lower {
-                                v.reason = why;
-                                v.fixed = Some(f);
+                                v.reason = why();
+                                v.fixed = Some(f.to_string());
                             }
                         } else if v.reason.is_empty() {
-                            v.reason = why;
+                            v.reason = why();
                         }
-                        if let Some(r) = adv.rating() {
+                        if let Some(r) = rating {
                             let this = (source_rank(r.source), r.level);
                             let better = match rank {
                                 None => true,
@@ -486,6 +671,9 @@ pub fn match_packages(
             }
         }
     }
+    // Freeing thousands of decoded advisories is a measurable share of a scan; the caller
+    // does not wait for it.
+    std::thread::spawn(move || drop(cache));
     report.vulnerabilities = found.into_values().map(|(v, _)| v).collect();
     report.vulnerabilities.sort();
     report.not_matched.sort();

@@ -17,6 +17,6 @@ pub use hull_image::SourceKind;
 pub use merge::{merge, MergedFile, OsOwned};
 pub use sbom::read_sbom;
 pub use scan::{
-    scan_image, FileRecord, Finding, ImageSummary, LayerInfo, LayerResult, LayerSecret, ModeRecord,
-    Progress, ScanError, ScanOptions, ScanReport, SecretOptions, Warning,
+    scan_image, FileRecord, Finding, ImageSummary, LayerHook, LayerInfo, LayerResult, LayerSecret,
+    ModeRecord, Progress, ScanError, ScanOptions, ScanReport, SecretOptions, Warning,
 };

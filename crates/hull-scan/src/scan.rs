@@ -36,6 +36,33 @@ pub struct ScanOptions {
     pub progress: Option<Arc<dyn Progress>>,
     /// `None`: no secret scanning.
     pub secrets: Option<SecretOptions>,
+    /// Called with each layer's result as soon as it is ready (from a worker thread, in no
+    /// particular order), so work that needs only one layer can overlap the others:
+    /// advisory lookups for the packages the layer lists, say.
+    pub on_layer: Option<Arc<LayerHook>>,
+}
+
+/// See [`ScanOptions::on_layer`].
+pub type LayerHook = dyn Fn(&LayerResult) + Send + Sync;
+
+impl LayerResult {
+    /// The packages this layer's files list and the OS release it states, before any
+    /// merge with the other layers.
+    pub fn packages_and_os(&self) -> (Vec<Package>, Option<OsRelease>) {
+        let mut packages = Vec::new();
+        let mut os: Option<&hull_analyzer::OsCandidate> = None;
+        for f in &self.files {
+            for o in f.outputs.iter().filter_map(|o| o.output.as_ref()) {
+                packages.extend(o.packages.iter().cloned());
+                if let Some(c) = &o.os {
+                    if os.is_none_or(|b| c.rank < b.rank) {
+                        os = Some(c);
+                    }
+                }
+            }
+        }
+        (packages, os.map(|c| c.release.clone()))
+    }
 }
 
 /// Secret scanning: the compiled rules, the largest file scanned, and whether secrets may
@@ -458,6 +485,9 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
                     Some(r) => Ok((r, true)),
                     None => scan_layer(image, l, opts).map(|r| (r, false)),
                 };
+                if let (Some(hook), Ok((r, _))) = (&opts.on_layer, &r) {
+                    hook(r);
+                }
                 if let Some(p) = &opts.progress {
                     p.layer_done();
                 }

@@ -1,6 +1,12 @@
 //! `hull`: parse the command line, open the target, scan, render, pick the exit code.
 //! Everything else lives in the libraries.
 
+/// Scans and matching allocate many small strings on several threads; glibc's malloc grows a
+/// separate arena per thread with an `mprotect` call at a time (thousands per scan), where
+/// mimalloc reuses thread-local pages.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -433,12 +439,6 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
     };
     let show_progress = !a.quiet && std::io::stderr().is_terminal();
     let progress = progress::Bar::new(show_progress);
-    let opts = ScanOptions {
-        cache,
-        limits: Default::default(),
-        progress: Some(Arc::new(progress)),
-        secrets: secrets.clone(),
-    };
     let levels: Option<Vec<hull_types::Severity>> = match &a.severity {
         Some(list) => Some(
             list.iter()
@@ -470,6 +470,25 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
     } else {
         None
     };
+    // Advisory lookups start while the layers are still being read: each layer's packages
+    // are looked up as soon as that layer is done.
+    let prefetch = match (&advisories, &image) {
+        (Some(db), Some(_)) => Some(Arc::new(hull_match::Prefetch::start(db))),
+        _ => None,
+    };
+    let on_layer: Option<Arc<hull_scan::LayerHook>> = prefetch.clone().map(|p| {
+        Arc::new(move |r: &hull_scan::LayerResult| {
+            let (packages, os) = r.packages_and_os();
+            p.hint(os.as_ref(), &packages);
+        }) as Arc<hull_scan::LayerHook>
+    });
+    let opts = ScanOptions {
+        cache,
+        limits: Default::default(),
+        progress: Some(Arc::new(progress)),
+        secrets: secrets.clone(),
+        on_layer,
+    };
     let now = now();
     if let Some(db) = &advisories {
         if let Ok(built_at) = db.built_at() {
@@ -492,8 +511,11 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
         (None, None) => unreachable!("an image is opened whenever there is no SBOM"),
     };
     if let Some(db) = &advisories {
-        let m = hull_match::match_packages(db, report.image.os.as_ref(), &report.packages)
-            .map_err(input)?;
+        drop(opts);
+        let prefetch = prefetch.and_then(Arc::into_inner);
+        let m =
+            hull_match::match_prefetched(db, report.image.os.as_ref(), &report.packages, prefetch)
+                .map_err(input)?;
         report.vulnerabilities = m
             .vulnerabilities
             .into_iter()
