@@ -146,7 +146,7 @@ pub fn read_sbom(path: &Path) -> Result<Option<ScanReport>, ScanError> {
             layer: None,
             path: path.display().to_string(),
             message: format!(
-                "{other} components are not OS packages (deb, apk, rpm) and are not matched yet"
+                "{other} components have no package URL of a kind hull matches (deb, apk, rpm, pypi, npm, cargo, golang, maven, gem, composer, nuget)"
             ),
         });
     }
@@ -189,13 +189,51 @@ fn os_release(id: &str, version: &str) -> OsRelease {
     }
 }
 
-fn package_of(parts: &PurlParts, props: &[(String, String)]) -> Option<Package> {
-    let kind = match parts.ty.as_str() {
-        "deb" => PackageKind::Deb,
-        "apk" => PackageKind::Apk,
-        "rpm" => PackageKind::Rpm,
-        _ => return None,
+/// A language package from its purl: the name as hull names it in that ecosystem (npm
+/// `@scope/name`, Composer `vendor/name`, Maven `group:artifact`, Go the module path) and
+/// the version as OSV writes it (Go without its `v`).
+fn language_package_of(
+    kind: PackageKind,
+    parts: &PurlParts,
+    props: &[(String, String)],
+) -> Option<Package> {
+    let name = match (&parts.namespace, kind) {
+        (Some(ns), PackageKind::Maven) => format!("{ns}:{}", parts.name),
+        (Some(ns), PackageKind::Npm | PackageKind::Composer | PackageKind::Go) => {
+            format!("{ns}/{}", parts.name)
+        }
+        _ => parts.name.clone(),
     };
+    let raw = parts.version.clone()?;
+    let version = match kind {
+        PackageKind::Go => raw.strip_prefix('v').unwrap_or(&raw).to_string(),
+        _ => raw,
+    };
+    let prop = |k: &str| props.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    Some(Package {
+        kind,
+        name,
+        version,
+        arch: None,
+        source: None,
+        licenses: vec![],
+        location: Location {
+            path: prop("hull:location:path").unwrap_or_else(|| "/".into()),
+            layer: None,
+        },
+        epoch: None,
+        dev: false,
+        direct: None,
+    })
+}
+
+fn package_of(parts: &PurlParts, props: &[(String, String)]) -> Option<Package> {
+    let kind = PackageKind::ALL
+        .into_iter()
+        .find(|k| k.purl_type() == parts.ty)?;
+    if !kind.is_os() {
+        return language_package_of(kind, parts, props);
+    }
     let prop = |k: &str| props.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let raw = parts.version.clone()?;
     let epoch: Option<u32> = parts.qualifier("epoch").and_then(|e| e.parse().ok());

@@ -272,6 +272,31 @@ fn every_ecosystem_finds_the_advisories_and_their_fixes() {
     );
 }
 
+/// The project's SBOM, written by hull in both formats, is matched like the project itself.
+#[test]
+fn sboms_of_language_packages_are_matched_like_the_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = import_lang(dir.path());
+    let app = dir.path().join("app");
+    project(&app, &vulnerable);
+    let want = findings(&scan(&db, &app));
+    for format in ["cyclonedx", "spdx"] {
+        let sbom = dir.path().join(format!("app.{format}.json"));
+        let o = run(&[
+            "sbom",
+            "--no-cache",
+            "-f",
+            format,
+            "-o",
+            sbom.to_str().unwrap(),
+            app.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let got = findings(&scan(&db, &sbom));
+        assert_eq!(got, want, "{format}");
+    }
+}
+
 #[test]
 fn the_fixed_versions_are_clean() {
     let dir = tempfile::tempdir().unwrap();

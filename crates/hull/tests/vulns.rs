@@ -627,7 +627,8 @@ fn sboms_are_matched_like_their_images() {
                             {"name": "aquasecurity:trivy:SrcRelease", "value": "1~deb12u2"}]},
             {"type": "library", "name": "openssl", "version": "3.0.11-1~deb12u2",
              "purl": "pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64&distro=debian-12&upstream=openssl"},
-            {"type": "library", "name": "left-pad", "version": "1.3.0", "purl": "pkg:npm/left-pad@1.3.0"}
+            {"type": "library", "name": "left-pad", "version": "1.3.0", "purl": "pkg:npm/left-pad@1.3.0"},
+            {"type": "library", "name": "blob", "version": "1", "purl": "pkg:generic/blob@1"}
         ]
     });
     let f = dir.path().join("other.cdx.json");
@@ -656,7 +657,13 @@ fn sboms_are_matched_like_their_images() {
     assert!(v["warnings"][0]["message"]
         .as_str()
         .unwrap()
-        .contains("1 components are not OS packages"));
+        .contains("1 components have no package URL of a kind hull matches"));
+    // The npm component is read as a package (and has no advisory in this database).
+    assert!(v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["kind"] == "npm" && p["name"] == "left-pad" && p["version"] == "1.3.0"));
     // A JSON file that is no SBOM is not one.
     let junk = dir.path().join("junk.json");
     std::fs::write(&junk, b"{\"hello\": 1}").unwrap();
