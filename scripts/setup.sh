@@ -2,9 +2,10 @@
 # Installs what hull's tests and image builds need on Debian (idempotent). Run as root.
 set -euo pipefail
 # python3-apt and python3-packaging are the reference implementations the differential
-# matching test compares against (with node-semver, below).
+# matching test compares against (with node-semver, below); yara is the peer the malware
+# test compares hull's YARA matches with.
 pkgs=(debootstrap umoci skopeo docker-registry apache2-utils openssl python3 python3-rpm
-      python3-apt python3-packaging pigz zstd)
+      python3-apt python3-packaging pigz zstd yara)
 command -v node >/dev/null || pkgs+=(nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
 missing=()

@@ -40,6 +40,8 @@ struct Doc<'a> {
     misconfigurations: &'a [Misconfiguration],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     secrets: &'a [Secret],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    detections: &'a [hull_types::Detection],
     #[serde(rename = "os_owned", skip_serializing_if = "<[_]>::is_empty")]
     os_owned: &'a [hull_scan::OsOwned],
 }
@@ -61,6 +63,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         not_matched: &report.not_matched,
         misconfigurations: &report.misconfigurations,
         secrets: &report.secrets,
+        detections: &report.detections,
         os_owned: &report.os_owned,
     };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();

@@ -216,6 +216,7 @@ mod tests {
             }],
             os_owned: vec![],
             secrets: vec![],
+            detections: vec![],
             file_modes: vec![],
         }
     }

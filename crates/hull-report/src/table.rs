@@ -177,6 +177,9 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             }
         }
     }
+    if !report.detections.is_empty() {
+        detections(&mut out, report, opts);
+    }
     if !report.secrets.is_empty() {
         secrets(&mut out, report, opts);
     }
@@ -333,6 +336,52 @@ fn misconfigurations(out: &mut String, report: &ScanReport, opts: &RenderOptions
 }
 
 /// Secrets grouped by where they are (file, config, history), most severe first.
+/// Malware (YARA rules, hash lists) and IoCs, most severe first, each with its evidence.
+fn detections(out: &mut String, report: &ScanReport, opts: &RenderOptions) {
+    let (bold, dim, reset, red, yellow) = if opts.color {
+        ("\x1b[1m", "\x1b[2m", "\x1b[0m", "\x1b[31m", "\x1b[33m")
+    } else {
+        ("", "", "", "", "")
+    };
+    for (title, scanner) in [("malware", "malware"), ("indicators of compromise", "ioc")] {
+        let mut rows: Vec<_> = report
+            .detections
+            .iter()
+            .filter(|d| d.kind.scanner() == scanner)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{bold}{title} ({}){reset}", rows.len());
+        rows.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.cmp(b)));
+        for d in rows {
+            let colour = match d.severity {
+                Severity::Critical | Severity::High => red,
+                Severity::Medium => yellow,
+                _ => "",
+            };
+            let place = match (&d.layer, &d.deleted_in) {
+                (Some(l), Some(x)) => format!(
+                    " {dim}(layer {}, deleted in layer {}){reset}",
+                    l.index, x.index
+                ),
+                (Some(l), None) => format!(" {dim}(layer {}){reset}", l.index),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  {colour}{:<8}{reset} {:<28} {}{place}\n           {} {dim}({}; {}){reset}",
+                d.severity.to_string().to_uppercase(),
+                truncate(&d.rule, 28),
+                truncate(&d.target, 90),
+                truncate(&d.description, 60),
+                truncate(&d.matched, 60),
+                truncate(&d.source, 40),
+            );
+        }
+    }
+}
+
 fn secrets(out: &mut String, report: &ScanReport, opts: &RenderOptions) {
     let (bold, dim, reset, red, yellow) = if opts.color {
         ("\x1b[1m", "\x1b[2m", "\x1b[0m", "\x1b[31m", "\x1b[33m")

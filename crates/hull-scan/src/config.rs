@@ -235,3 +235,45 @@ pub fn config_secrets(image: &Image, opts: &SecretOptions) -> Vec<Secret> {
     out.sort();
     out
 }
+
+/// Network indicators in the image config (Env, Labels, Cmd, Entrypoint) and history: a
+/// C2 address baked into an environment variable or fetched by a build step.
+pub fn config_detections(
+    image: &Image,
+    detector: &hull_malware::Detector,
+) -> Vec<hull_types::Detection> {
+    let cfg = &image.config;
+    let mut parts: Vec<(&str, String)> = Vec::new();
+    if let Some(env) = &cfg.config.env {
+        parts.push(("image config (Env)", env.join("\n")));
+    }
+    if let Some(labels) = &cfg.config.labels {
+        let text = labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        parts.push(("image config (Labels)", text));
+    }
+    for (name, v) in [
+        ("image config (Entrypoint)", &cfg.config.entrypoint),
+        ("image config (Cmd)", &cfg.config.cmd),
+    ] {
+        if let Some(v) = v {
+            parts.push((name, v.join(" ")));
+        }
+    }
+    let history: Vec<String> = cfg
+        .history
+        .iter()
+        .map(|h| h.created_by.clone().unwrap_or_default())
+        .collect();
+    parts.push(("image history", history.join("\n")));
+    let mut out: Vec<hull_types::Detection> = parts
+        .iter()
+        .flat_map(|(target, text)| detector.scan_text(target, text))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}

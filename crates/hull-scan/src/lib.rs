@@ -12,7 +12,7 @@ mod sbom;
 mod scan;
 
 pub use cache::{Cache, CacheError};
-pub use config::{check_image_config, collect_config_files, config_secrets};
+pub use config::{check_image_config, collect_config_files, config_detections, config_secrets};
 pub use hull_image::SourceKind;
 pub use merge::{merge, MergedFile, OsOwned};
 pub use sbom::read_sbom;

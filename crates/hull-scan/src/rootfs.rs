@@ -19,8 +19,11 @@ pub(crate) fn scan_dir(
     root: &Path,
     limits: &Limits,
     secrets: Option<&SecretOptions>,
+    malware: Option<&hull_malware::Detector>,
 ) -> Result<LayerResult, ScanError> {
     let mut found = Vec::new();
+    let mut detections = Vec::new();
+    let mut session = malware.map(|d| (d.max_file(), d.session()));
     let mut files = BTreeMap::new();
     let mut warnings = Vec::new();
     let mut seen = 0u64;
@@ -66,7 +69,9 @@ pub(crate) fn scan_dir(
             }
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
             let analyzers = wanted_bound(&path, Scope::Directory, size);
-            let bound = analyzers.max(secrets.and_then(|s| s.bound(&path, size)));
+            let bound = analyzers
+                .max(secrets.and_then(|s| s.bound(&path, size)))
+                .max(session.as_ref().map(|(max, _)| *max));
             let Some(bound) = bound else {
                 continue;
             };
@@ -98,6 +103,15 @@ pub(crate) fn scan_dir(
                     if let Some(s) = secrets {
                         found.extend(s.scan(&path, &bytes));
                     }
+                    if let Some((_, session)) = &mut session {
+                        let r = session.scan(&path, &bytes);
+                        detections.extend(r.detections);
+                        warnings.extend(r.warnings.into_iter().map(|message| Warning {
+                            layer: None,
+                            path: path.clone(),
+                            message,
+                        }));
+                    }
                     if analyzers.is_some() {
                         let rec = analyze_file(&path, &bytes, Scope::Directory);
                         warnings.extend(rec.warnings(&None));
@@ -111,6 +125,7 @@ pub(crate) fn scan_dir(
         files: files.into_values().collect(),
         warnings,
         secrets: found,
+        detections,
         ..LayerResult::default()
     })
 }

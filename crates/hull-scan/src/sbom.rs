@@ -173,6 +173,7 @@ pub fn read_sbom(path: &Path) -> Result<Option<ScanReport>, ScanError> {
         misconfigurations: vec![],
         os_owned: vec![],
         secrets: vec![],
+        detections: vec![],
         file_modes: vec![],
     }))
 }

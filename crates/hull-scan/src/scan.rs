@@ -8,8 +8,8 @@ use hull_image::{
     Visit,
 };
 use hull_types::{
-    Digest, LayerRef as LayerId, Misconfiguration, NotMatched, OsRelease, Package, Secret,
-    Vulnerability,
+    Detection, Digest, LayerRef as LayerId, Misconfiguration, NotMatched, OsRelease, Package,
+    Secret, Vulnerability,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -40,6 +40,8 @@ pub struct ScanOptions {
     /// particular order), so work that needs only one layer can overlap the others:
     /// advisory lookups for the packages the layer lists, say.
     pub on_layer: Option<Arc<LayerHook>>,
+    /// Malware and IoC detection over every regular file (`None`: neither scanner runs).
+    pub malware: Option<Arc<hull_malware::Detector>>,
 }
 
 /// See [`ScanOptions::on_layer`].
@@ -185,6 +187,9 @@ pub struct LayerResult {
     /// Secrets in this layer's files (when secret scanning ran).
     #[serde(default)]
     pub secrets: Vec<LayerSecret>,
+    /// Malware and IoC detections in this layer's files (no layer set yet).
+    #[serde(default)]
+    pub detections: Vec<Detection>,
 }
 
 /// A path with a mode the configuration checks care about.
@@ -262,6 +267,10 @@ pub struct ScanReport {
     /// Exposed secrets: in files (also files a later layer deleted), the config, the history.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<Secret>,
+    /// Malware and indicators of compromise: in files (also deleted ones and inside
+    /// archives), the config, the history.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub detections: Vec<Detection>,
     /// Special file modes that survive later layers' whiteouts, with their layer index
     /// (input to the image configuration checks; not part of the report).
     #[serde(skip)]
@@ -314,9 +323,11 @@ pub(crate) fn wanted_bound(path: &str, scope: registry::Scope, size: u64) -> Opt
 }
 
 /// Collects one layer's walk into a [`LayerResult`].
-struct LayerVisitor {
+struct LayerVisitor<'d> {
     secrets_opts: Option<SecretOptions>,
     secrets: Vec<LayerSecret>,
+    malware: Option<(u64, hull_malware::Session<'d>)>,
+    detections: Vec<Detection>,
     modes: Vec<ModeRecord>,
     files: BTreeMap<String, FileRecord>,
     whiteouts: Vec<String>,
@@ -324,17 +335,27 @@ struct LayerVisitor {
     warnings: Vec<(String, String)>,
 }
 
-impl Visit for LayerVisitor {
+impl Visit for LayerVisitor<'_> {
     fn wants(&self, path: &str, size: u64) -> Option<u64> {
         let analyzers = wanted_bound(path, registry::Scope::Image, size);
         let secrets = self.secrets_opts.as_ref().and_then(|s| s.bound(path, size));
-        analyzers.max(secrets)
+        let malware = self.malware.as_ref().map(|(max, _)| *max);
+        analyzers.max(secrets).max(malware)
     }
     fn entry(&mut self, e: Entry<'_>) {
         match e.kind {
             EntryKind::File => {
                 if let Some(s) = &self.secrets_opts {
                     self.secrets.extend(s.scan(e.path, &e.bytes));
+                }
+                if let Some((max, session)) = &mut self.malware {
+                    if e.bytes.len() as u64 <= *max {
+                        let found = session.scan(e.path, &e.bytes);
+                        self.detections.extend(found.detections);
+                        for w in found.warnings {
+                            self.warnings.push((e.path.to_string(), w));
+                        }
+                    }
                 }
                 if wanted_bound(e.path, registry::Scope::Image, e.bytes.len() as u64).is_some() {
                     self.files.insert(
@@ -399,6 +420,8 @@ fn scan_layer(
     let mut v = LayerVisitor {
         secrets_opts: opts.secrets.clone(),
         secrets: vec![],
+        malware: opts.malware.as_deref().map(|d| (d.max_file(), d.session())),
+        detections: vec![],
         modes: vec![],
         files: BTreeMap::new(),
         whiteouts: vec![],
@@ -436,6 +459,7 @@ fn scan_layer(
         compression: Some(digests.compression),
         modes: v.modes,
         secrets: v.secrets,
+        detections: v.detections,
     };
     // Secrets in the clear never go to disk.
     let show = opts.secrets.as_ref().is_some_and(|s| s.show);
@@ -453,7 +477,12 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
             .as_deref()
             .expect("rootfs images carry their directory");
         (
-            vec![rootfs::scan_dir(root, &opts.limits, opts.secrets.as_ref())?],
+            vec![rootfs::scan_dir(
+                root,
+                &opts.limits,
+                opts.secrets.as_ref(),
+                opts.malware.as_deref(),
+            )?],
             vec![false],
         )
     } else {
@@ -558,6 +587,7 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
         misconfigurations: vec![],
         os_owned,
         secrets: layer_secrets(image, &results),
+        detections: layer_detections(image, &results),
         file_modes: surviving_modes(&results),
     })
 }
@@ -605,6 +635,42 @@ fn layer_secrets(image: &Image, results: &[LayerResult]) -> Vec<Secret> {
                 fingerprint: s.fingerprint.clone(),
                 secret: s.secret.clone(),
             });
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every layer's detections, with the layer and, where a later layer deleted the file, that
+/// layer (the bytes are still in the image).
+fn layer_detections(image: &Image, results: &[LayerResult]) -> Vec<Detection> {
+    let id = |i: usize| -> Option<LayerId> {
+        let diff_id = results
+            .get(i)
+            .and_then(|r| r.diff_id.clone())
+            .or_else(|| image.layers.get(i).map(|l| l.diff_id.clone()))?;
+        Some(LayerId {
+            index: i + 1,
+            diff_id,
+        })
+    };
+    let mut out = Vec::new();
+    for (i, r) in results.iter().enumerate() {
+        for d in &r.detections {
+            // The file is the part before any `!` (a path inside an archive).
+            let file = d.target.split('!').next().unwrap_or(&d.target);
+            let deleted_in = results[i + 1..]
+                .iter()
+                .position(|l| deletes(l, file))
+                .and_then(|j| id(i + 1 + j));
+            let mut d = d.clone();
+            d.layer = if image.kind == SourceKind::Rootfs {
+                None
+            } else {
+                id(i)
+            };
+            d.deleted_in = deleted_in;
+            out.push(d);
         }
     }
     out.sort();

@@ -4,6 +4,7 @@
 //! Everything here is plain data with `Ord`, so reports can sort before rendering and give
 //! byte-identical output for the same input.
 
+mod detection;
 mod digest;
 mod license;
 mod misconfig;
@@ -13,6 +14,7 @@ mod purl;
 mod secret;
 mod vuln;
 
+pub use detection::{Detection, DetectionKind};
 pub use digest::{Digest, DigestError};
 pub use license::{is_known_spdx_id, spdx_from_debian};
 pub use misconfig::{Misconfiguration, ResourceRef};

@@ -229,6 +229,32 @@ struct ScanArgs {
     config: ConfigArgs,
     #[command(flatten)]
     secret: SecretArgs,
+    #[command(flatten)]
+    malware: MalwareArgs,
+}
+
+/// Malware and IoC options.
+#[derive(Args, Clone)]
+struct MalwareArgs {
+    /// YARA rules to add to hull's built-in pack (files, or directories of `.yar`/`.yara`
+    /// files; repeatable). Implies the `malware` scanner.
+    #[arg(long = "yara-rules", value_name = "PATH")]
+    yara_rules: Vec<PathBuf>,
+    /// Use only the rules given with `--yara-rules`, not hull's built-in pack.
+    #[arg(long)]
+    no_builtin_rules: bool,
+    /// Malware hash lists (plain MD5/SHA-1/SHA-256 lists, ClamAV `.hdb`/`.hsb`,
+    /// MalwareBazaar CSV exports; repeatable). Implies the `malware` scanner.
+    #[arg(long = "malware-hashes", value_name = "PATH")]
+    malware_hashes: Vec<PathBuf>,
+    /// Indicator-of-compromise sets (plain lists, Loki/signature-base files, STIX 2.1
+    /// bundles, MISP events; repeatable). Implies the `ioc` scanner.
+    #[arg(long = "ioc", value_name = "PATH")]
+    iocs: Vec<PathBuf>,
+    /// The largest file scanned for malware and IoCs, and the most all archive members of one
+    /// file may expand to (bytes).
+    #[arg(long, default_value_t = 128 << 20)]
+    malware_max_file_size: u64,
 }
 
 /// Secret scanning options.
@@ -369,17 +395,59 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
         Mode::Scan => &["vuln", "secret", "misconfig"],
         Mode::Sbom => &["none"],
     };
-    let scanners = a
+    let mut scanners = a
         .scanners
         .clone()
         .unwrap_or_else(|| default_scanners.iter().map(|s| s.to_string()).collect());
     for s in &scanners {
-        if !matches!(s.as_str(), "vuln" | "secret" | "misconfig" | "none") {
+        if !matches!(
+            s.as_str(),
+            "vuln" | "secret" | "misconfig" | "malware" | "ioc" | "none"
+        ) {
             return Err(usage(anyhow::anyhow!(
-                "unknown scanner {s:?} (vuln, secret, misconfig, none)"
+                "unknown scanner {s:?} (vuln, secret, misconfig, malware, ioc, none)"
             )));
         }
     }
+    // Rules, hash lists and indicator sets given on the command line turn their scanner on.
+    let m = &a.malware;
+    if (!m.yara_rules.is_empty() || !m.malware_hashes.is_empty())
+        && !scanners.iter().any(|s| s == "malware")
+    {
+        scanners.push("malware".into());
+    }
+    if !m.iocs.is_empty() && !scanners.iter().any(|s| s == "ioc") {
+        scanners.push("ioc".into());
+    }
+    if scanners.iter().any(|s| s == "ioc") && m.iocs.is_empty() {
+        return Err(usage(anyhow::anyhow!(
+            "the ioc scanner needs indicators: give --ioc PATH"
+        )));
+    }
+    let detector = if scanners.iter().any(|s| s == "malware" || s == "ioc") {
+        let opts = hull_malware::Options {
+            malware: scanners.iter().any(|s| s == "malware"),
+            ioc: scanners.iter().any(|s| s == "ioc"),
+            no_builtin_rules: m.no_builtin_rules,
+            yara: m.yara_rules.clone(),
+            hashes: m.malware_hashes.clone(),
+            iocs: m.iocs.clone(),
+            limits: hull_malware::Limits {
+                max_file: m.malware_max_file_size,
+                max_expanded: m.malware_max_file_size,
+                ..Default::default()
+            },
+        };
+        let (d, warnings) = hull_malware::Detector::load(&opts).map_err(usage)?;
+        if !a.quiet {
+            for w in warnings {
+                eprintln!("hull: warning: {w}");
+            }
+        }
+        Some(Arc::new(d))
+    } else {
+        None
+    };
     let secrets = if scanners.iter().any(|s| s == "secret") {
         let dir_config = image
             .as_ref()
@@ -419,10 +487,11 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
                 // `--show-secrets` keeps secrets in the clear: such results are never
                 // cached, and never served from entries that hold only redactions.
                 let key = format!(
-                    "{}|secrets:{}{}",
+                    "{}|secrets:{}{}|malware:{}",
                     hull_analyzer::registry::fingerprint(),
                     secrets.as_ref().map_or("off", |s| s.rules.fingerprint()),
-                    if a.secret.show_secrets { "|shown" } else { "" }
+                    if a.secret.show_secrets { "|shown" } else { "" },
+                    detector.as_ref().map_or("off", |d| d.fingerprint())
                 );
                 Some(Cache::open(&dir, &key).map_err(usage)?)
             }
@@ -488,6 +557,7 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
         progress: Some(Arc::new(progress)),
         secrets: secrets.clone(),
         on_layer,
+        malware: detector.clone(),
     };
     let now = now();
     if let Some(db) = &advisories {
@@ -523,6 +593,13 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
             .filter(|v| levels.as_ref().is_none_or(|l| l.contains(&v.level())))
             .collect();
         report.not_matched = m.not_matched;
+    }
+    if let (Some(d), Some(image)) = (&detector, &image) {
+        report
+            .detections
+            .extend(hull_scan::config_detections(image, d));
+        report.detections.sort();
+        report.detections.dedup();
     }
     if let (Some(s), Some(image)) = (&secrets, &image) {
         let mut found = std::mem::take(&mut report.secrets);
@@ -590,6 +667,11 @@ fn policy(
             .secrets
             .iter()
             .filter(|s| s.severity >= level)
+            .count()
+        + report
+            .detections
+            .iter()
+            .filter(|d| d.severity >= level)
             .count();
     if n > 0 {
         return Err(Failure {
@@ -678,6 +760,7 @@ fn k8s(a: K8sArgs) -> Result<(), Failure> {
         misconfigurations: r.findings,
         os_owned: vec![],
         secrets: vec![],
+        detections: vec![],
         file_modes: vec![],
     };
     let mut rendered = hull_report::render(
