@@ -185,22 +185,7 @@ fn level_of(s: cvss::Severity) -> hull_types::Severity {
 pub fn package_key(ecosystem: &str, name: &str) -> String {
     let base = ecosystem.split(':').next().unwrap_or(ecosystem);
     match base {
-        "PyPI" => {
-            let mut out = String::with_capacity(name.len());
-            let mut sep = false;
-            for c in name.trim().chars() {
-                if matches!(c, '-' | '_' | '.') {
-                    sep = true;
-                } else {
-                    if sep && !out.is_empty() {
-                        out.push('-');
-                    }
-                    sep = false;
-                    out.extend(c.to_lowercase());
-                }
-            }
-            out
-        }
+        "PyPI" => hull_types::pep503_normalize(name),
         "NuGet" | "Packagist" => name.to_lowercase(),
         _ => name.to_string(),
     }

@@ -169,9 +169,12 @@ fn read_one(
 /// `created_by` lines, where build arguments leak (`RUN |1 NPM_TOKEN=… /bin/sh -c …`).
 /// Each part is scanned as the file it resembles (`Env` as a `.env` file, so the rules for
 /// secret-named variables apply), and reported under its own name.
-pub fn config_secrets(image: &Image, opts: &SecretOptions) -> Vec<Secret> {
+/// The config's text a scanner reads: (target, the file name its rules see it as, text) for
+/// Env and Labels (`NAME=value` lines), Entrypoint and Cmd, and the history (a build step
+/// a line).
+fn config_texts(image: &Image) -> Vec<(&'static str, &'static str, String)> {
     let cfg = &image.config;
-    let mut parts: Vec<(&str, &str, String)> = Vec::new();
+    let mut parts = Vec::new();
     if let Some(env) = &cfg.config.env {
         parts.push(("image config (Env)", ".env", env.join("\n")));
     }
@@ -197,6 +200,17 @@ pub fn config_secrets(image: &Image, opts: &SecretOptions) -> Vec<Secret> {
         .map(|h| h.created_by.clone().unwrap_or_default().replace('\n', " "))
         .collect();
     parts.push(("image history", "history.sh", history.join("\n")));
+    parts
+}
+
+pub fn config_secrets(image: &Image, opts: &SecretOptions) -> Vec<Secret> {
+    let mut parts = config_texts(image);
+    let history: Vec<String> = image
+        .config
+        .history
+        .iter()
+        .map(|h| h.created_by.clone().unwrap_or_default().replace('\n', " "))
+        .collect();
     // Build arguments as `NAME=value` lines, one per line, so assignment rules see them.
     let args: Vec<String> = history
         .iter()
@@ -242,36 +256,10 @@ pub fn config_detections(
     image: &Image,
     detector: &hull_malware::Detector,
 ) -> Vec<hull_types::Detection> {
-    let cfg = &image.config;
-    let mut parts: Vec<(&str, String)> = Vec::new();
-    if let Some(env) = &cfg.config.env {
-        parts.push(("image config (Env)", env.join("\n")));
-    }
-    if let Some(labels) = &cfg.config.labels {
-        let text = labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        parts.push(("image config (Labels)", text));
-    }
-    for (name, v) in [
-        ("image config (Entrypoint)", &cfg.config.entrypoint),
-        ("image config (Cmd)", &cfg.config.cmd),
-    ] {
-        if let Some(v) = v {
-            parts.push((name, v.join(" ")));
-        }
-    }
-    let history: Vec<String> = cfg
-        .history
-        .iter()
-        .map(|h| h.created_by.clone().unwrap_or_default())
-        .collect();
-    parts.push(("image history", history.join("\n")));
+    let parts = config_texts(image);
     let mut out: Vec<hull_types::Detection> = parts
         .iter()
-        .flat_map(|(target, text)| detector.scan_text(target, text))
+        .flat_map(|(target, _, text)| detector.scan_text(target, text))
         .collect();
     out.sort();
     out.dedup();

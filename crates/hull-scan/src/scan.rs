@@ -604,24 +604,32 @@ fn deletes(l: &LayerResult, path: &str) -> bool {
 
 /// Every layer's secrets, with the layer that deleted the file where one did: the bytes stay
 /// in the image (any `docker save` exposes them), so deleted secrets are reported too.
+/// Layer `i` (0-based) by position and diff_id.
+fn layer_id(image: &Image, results: &[LayerResult], i: usize) -> Option<LayerId> {
+    let diff_id = results
+        .get(i)
+        .and_then(|r| r.diff_id.clone())
+        .or_else(|| image.layers.get(i).map(|l| l.diff_id.clone()))?;
+    Some(LayerId {
+        index: i + 1,
+        diff_id,
+    })
+}
+
+/// The first layer above layer `i` that deletes `path` (a whiteout or opaque directory).
+fn deleted_in(image: &Image, results: &[LayerResult], i: usize, path: &str) -> Option<LayerId> {
+    results[i + 1..]
+        .iter()
+        .position(|l| deletes(l, path))
+        .and_then(|j| layer_id(image, results, i + 1 + j))
+}
+
 fn layer_secrets(image: &Image, results: &[LayerResult]) -> Vec<Secret> {
-    let id = |i: usize| -> Option<LayerId> {
-        let diff_id = results
-            .get(i)
-            .and_then(|r| r.diff_id.clone())
-            .or_else(|| image.layers.get(i).map(|l| l.diff_id.clone()))?;
-        Some(LayerId {
-            index: i + 1,
-            diff_id,
-        })
-    };
+    let id = |i: usize| layer_id(image, results, i);
     let mut out = Vec::new();
     for (i, r) in results.iter().enumerate() {
         for s in &r.secrets {
-            let deleted_in = results[i + 1..]
-                .iter()
-                .position(|l| deletes(l, &s.path))
-                .and_then(|j| id(i + 1 + j));
+            let deleted_in = deleted_in(image, results, i, &s.path);
             out.push(Secret {
                 target: s.path.clone(),
                 line: s.line,
@@ -644,32 +652,18 @@ fn layer_secrets(image: &Image, results: &[LayerResult]) -> Vec<Secret> {
 /// Every layer's detections, with the layer and, where a later layer deleted the file, that
 /// layer (the bytes are still in the image).
 fn layer_detections(image: &Image, results: &[LayerResult]) -> Vec<Detection> {
-    let id = |i: usize| -> Option<LayerId> {
-        let diff_id = results
-            .get(i)
-            .and_then(|r| r.diff_id.clone())
-            .or_else(|| image.layers.get(i).map(|l| l.diff_id.clone()))?;
-        Some(LayerId {
-            index: i + 1,
-            diff_id,
-        })
-    };
     let mut out = Vec::new();
     for (i, r) in results.iter().enumerate() {
         for d in &r.detections {
             // The file is the part before any `!` (a path inside an archive).
             let file = d.target.split('!').next().unwrap_or(&d.target);
-            let deleted_in = results[i + 1..]
-                .iter()
-                .position(|l| deletes(l, file))
-                .and_then(|j| id(i + 1 + j));
             let mut d = d.clone();
             d.layer = if image.kind == SourceKind::Rootfs {
                 None
             } else {
-                id(i)
+                layer_id(image, results, i)
             };
-            d.deleted_in = deleted_in;
+            d.deleted_in = deleted_in(image, results, i, file);
             out.push(d);
         }
     }

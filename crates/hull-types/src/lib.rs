@@ -19,7 +19,7 @@ pub use digest::{Digest, DigestError};
 pub use license::{is_known_spdx_id, spdx_from_debian};
 pub use misconfig::{Misconfiguration, ResourceRef};
 pub use os::{OsFamily, OsRelease};
-pub use package::{Location, Package, PackageKind, SourcePackage};
+pub use package::{pep503_normalize, Location, Package, PackageKind, SourcePackage};
 pub use purl::{purl_encode, url_encode, Purl, PurlParts};
 pub use secret::{LayerRef, Secret};
 pub use vuln::{NotMatched, Score, Severity, Vulnerability};

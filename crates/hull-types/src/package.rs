@@ -237,3 +237,23 @@ impl Package {
         Purl(s)
     }
 }
+
+/// PEP 503 name normalisation: lower case, runs of `-`, `_` and `.` become one `-`
+/// (`Flask_SQLAlchemy` and `flask-sqlalchemy` are one project). Inventory and advisory
+/// lookups both use it, so the two always agree.
+pub fn pep503_normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}

@@ -10,22 +10,9 @@ use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
 pub struct PythonInstalled;
 
-/// PEP 503 normalisation.
+/// PEP 503 normalisation ([`hull_types::pep503_normalize`]).
 pub fn normalize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
+    hull_types::pep503_normalize(name)
 }
 
 impl PythonInstalled {
