@@ -77,7 +77,8 @@ pub enum EntryKind {
 pub struct Entry<'a> {
     pub path: &'a str,
     pub kind: EntryKind,
-    /// File bytes for [`EntryKind::File`]; empty otherwise.
+    /// File bytes for [`EntryKind::File`], the link target (as written, never resolved) for
+    /// a symlink; empty otherwise.
     pub bytes: Vec<u8>,
 }
 
@@ -496,10 +497,18 @@ fn walk_entries<R: Read>(
         } else if ty.is_dir() {
             continue;
         } else if visitor.wants(&path, 0).is_some() {
+            let bytes = if ty.is_symlink() {
+                entry
+                    .link_name_bytes()
+                    .map(|l| l.into_owned())
+                    .unwrap_or_default()
+            } else {
+                vec![]
+            };
             visitor.entry(Entry {
                 path: &path,
                 kind: EntryKind::NotRegular,
-                bytes: vec![],
+                bytes,
             });
         }
     }

@@ -44,6 +44,13 @@ struct Doc<'a> {
     detections: &'a [hull_types::Detection],
     #[serde(rename = "os_owned", skip_serializing_if = "<[_]>::is_empty")]
     os_owned: &'a [hull_scan::OsOwned],
+    /// Files the malware scanner skipped as byte-identical to what their OS package installed.
+    #[serde(rename = "os_files_verified", skip_serializing_if = "is_zero")]
+    os_files_verified: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
@@ -65,6 +72,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         secrets: &report.secrets,
         detections: &report.detections,
         os_owned: &report.os_owned,
+        os_files_verified: report.os_files_verified,
     };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');

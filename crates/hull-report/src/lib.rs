@@ -217,6 +217,7 @@ mod tests {
             os_owned: vec![],
             secrets: vec![],
             detections: vec![],
+            os_files_verified: 0,
             file_modes: vec![],
         }
     }

@@ -7,9 +7,11 @@
 mod cache;
 mod config;
 mod merge;
+mod pool;
 mod rootfs;
 mod sbom;
 mod scan;
+mod verify;
 
 pub use cache::{Cache, CacheError};
 pub use config::{check_image_config, collect_config_files, config_detections, config_secrets};
@@ -20,3 +22,4 @@ pub use scan::{
     scan_image, FileRecord, Finding, ImageSummary, LayerHook, LayerInfo, LayerResult, LayerSecret,
     ModeRecord, Progress, ScanError, ScanOptions, ScanReport, SecretOptions, Warning,
 };
+pub use verify::{DbRecord, OsChecksums, OsFileIndex, Verdict};

@@ -24,9 +24,14 @@ pub(crate) fn scan_dir(
     let mut found = Vec::new();
     let mut detections = Vec::new();
     let mut session = malware.map(|d| (d.max_file(), d.session()));
+    let dbs = malware
+        .filter(|d| d.verifies_os_files())
+        .map(|_| crate::verify::read_dir_dbs(root));
+    let index = dbs.as_ref().map(|d| crate::verify::OsFileIndex::new(&[d]));
     let mut files = BTreeMap::new();
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<Warning> = dbs.iter().flat_map(|d| d.warnings.clone()).collect();
     let mut seen = 0u64;
+    let mut verified = 0u64;
     let mut stack = vec![(root.to_path_buf(), String::new(), 0usize)];
     while let Some((dir, rel, depth)) = stack.pop() {
         let rd = match std::fs::read_dir(&dir) {
@@ -104,13 +109,18 @@ pub(crate) fn scan_dir(
                         found.extend(s.scan(&path, &bytes));
                     }
                     if let Some((_, session)) = &mut session {
-                        let r = session.scan(&path, &bytes);
-                        detections.extend(r.detections);
-                        warnings.extend(r.warnings.into_iter().map(|message| Warning {
-                            layer: None,
-                            path: path.clone(),
-                            message,
-                        }));
+                        let verify = index.as_ref().map(|i| (i, 0));
+                        match crate::verify::scan_file(session, verify, &path, &bytes) {
+                            Some(r) => {
+                                detections.extend(r.detections);
+                                warnings.extend(r.warnings.into_iter().map(|message| Warning {
+                                    layer: None,
+                                    path: path.clone(),
+                                    message,
+                                }));
+                            }
+                            None => verified += 1,
+                        }
                     }
                     if analyzers.is_some() {
                         let rec = analyze_file(&path, &bytes, Scope::Directory);
@@ -126,6 +136,7 @@ pub(crate) fn scan_dir(
         warnings,
         secrets: found,
         detections,
+        os_files_verified: verified,
         ..LayerResult::default()
     })
 }

@@ -174,6 +174,7 @@ pub fn read_sbom(path: &Path) -> Result<Option<ScanReport>, ScanError> {
         os_owned: vec![],
         secrets: vec![],
         detections: vec![],
+        os_files_verified: 0,
         file_modes: vec![],
     }))
 }

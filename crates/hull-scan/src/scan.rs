@@ -14,6 +14,8 @@ use hull_types::{
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::pool::{self, Feeder, PoolResult};
+use crate::verify::{self, LayerDbs, OsFileIndex};
 use crate::{merge, rootfs, Cache};
 
 /// Reports progress of long work; the front-end decides how (and whether) to show it.
@@ -190,6 +192,13 @@ pub struct LayerResult {
     /// Malware and IoC detections in this layer's files (no layer set yet).
     #[serde(default)]
     pub detections: Vec<Detection>,
+    /// The file digests this layer's package databases record (read when the malware
+    /// scanner verifies OS files, so later layers can be checked against a cached one).
+    #[serde(default, skip_serializing_if = "crate::verify::OsChecksums::is_empty")]
+    pub os_checksums: crate::verify::OsChecksums,
+    /// Files the malware scanner skipped because they match their OS package's digest.
+    #[serde(default)]
+    pub os_files_verified: u64,
 }
 
 /// A path with a mode the configuration checks care about.
@@ -271,6 +280,10 @@ pub struct ScanReport {
     /// archives), the config, the history.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub detections: Vec<Detection>,
+    /// Files the malware scanner did not scan because their bytes match the digest their OS
+    /// package recorded (`--skip-verified-os-files`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub os_files_verified: u64,
     /// Special file modes that survive later layers' whiteouts, with their layer index
     /// (input to the image configuration checks; not part of the report).
     #[serde(skip)]
@@ -322,12 +335,11 @@ pub(crate) fn wanted_bound(path: &str, scope: registry::Scope, size: u64) -> Opt
         .max()
 }
 
-/// Collects one layer's walk into a [`LayerResult`].
-struct LayerVisitor<'d> {
-    secrets_opts: Option<SecretOptions>,
+/// What one layer's walk collects (everything but the malware scan, which runs on the
+/// pool's workers).
+#[derive(Default)]
+struct Collected {
     secrets: Vec<LayerSecret>,
-    malware: Option<(u64, hull_malware::Session<'d>)>,
-    detections: Vec<Detection>,
     modes: Vec<ModeRecord>,
     files: BTreeMap<String, FileRecord>,
     whiteouts: Vec<String>,
@@ -335,37 +347,42 @@ struct LayerVisitor<'d> {
     warnings: Vec<(String, String)>,
 }
 
+/// Collects one layer's walk into a [`LayerResult`].
+struct LayerVisitor<'f> {
+    secrets_opts: Option<SecretOptions>,
+    /// Hands files to the malware scanner's workers.
+    malware: Option<&'f Feeder<'f>>,
+    out: Collected,
+}
+
 impl Visit for LayerVisitor<'_> {
     fn wants(&self, path: &str, size: u64) -> Option<u64> {
         let analyzers = wanted_bound(path, registry::Scope::Image, size);
         let secrets = self.secrets_opts.as_ref().and_then(|s| s.bound(path, size));
-        let malware = self.malware.as_ref().map(|(max, _)| *max);
+        let malware = self.malware.map(|f| f.max_file);
         analyzers.max(secrets).max(malware)
     }
     fn entry(&mut self, e: Entry<'_>) {
+        let out = &mut self.out;
         match e.kind {
             EntryKind::File => {
                 if let Some(s) = &self.secrets_opts {
-                    self.secrets.extend(s.scan(e.path, &e.bytes));
-                }
-                if let Some((max, session)) = &mut self.malware {
-                    if e.bytes.len() as u64 <= *max {
-                        let found = session.scan(e.path, &e.bytes);
-                        self.detections.extend(found.detections);
-                        for w in found.warnings {
-                            self.warnings.push((e.path.to_string(), w));
-                        }
-                    }
+                    out.secrets.extend(s.scan(e.path, &e.bytes));
                 }
                 if wanted_bound(e.path, registry::Scope::Image, e.bytes.len() as u64).is_some() {
-                    self.files.insert(
+                    out.files.insert(
                         e.path.to_string(),
                         analyze_file(e.path, &e.bytes, registry::Scope::Image),
                     );
                 }
+                if let Some(feeder) = self.malware {
+                    if e.bytes.len() as u64 <= feeder.max_file {
+                        feeder.send(e.path, e.bytes);
+                    }
+                }
             }
             EntryKind::NotRegular => {
-                self.files.insert(
+                out.files.insert(
                     e.path.to_string(),
                     FileRecord {
                         path: e.path.to_string(),
@@ -373,16 +390,16 @@ impl Visit for LayerVisitor<'_> {
                     },
                 );
             }
-            EntryKind::Whiteout => self.whiteouts.push(e.path.to_string()),
-            EntryKind::OpaqueDir => self.opaque.push(e.path.to_string()),
+            EntryKind::Whiteout => out.whiteouts.push(e.path.to_string()),
+            EntryKind::OpaqueDir => out.opaque.push(e.path.to_string()),
         }
     }
     fn warning(&mut self, path: &str, message: String) {
-        self.warnings.push((path.to_string(), message));
+        self.out.warnings.push((path.to_string(), message));
     }
     fn special_mode(&mut self, path: &str, mode: u32, is_dir: bool) {
         if hull_config::image::wants_mode(path, mode, is_dir) {
-            self.modes.push(ModeRecord {
+            self.out.modes.push(ModeRecord {
                 path: path.to_string(),
                 mode,
                 is_dir,
@@ -410,37 +427,44 @@ fn scan_layer(
     image: &Image,
     layer: &LayerRef,
     opts: &ScanOptions,
+    verify: Option<(&OsFileIndex, LayerDbs)>,
 ) -> Result<LayerResult, ScanError> {
     // The stamp is taken before reading, so a file changed mid-read never gets vouched for.
     let stamp = image.stamp(layer);
-    let raw = Counting {
-        inner: image.open_layer(layer)?,
-        progress: opts.progress.clone(),
-    };
-    let mut v = LayerVisitor {
-        secrets_opts: opts.secrets.clone(),
-        secrets: vec![],
-        malware: opts.malware.as_deref().map(|d| (d.max_file(), d.session())),
-        detections: vec![],
-        modes: vec![],
-        files: BTreeMap::new(),
-        whiteouts: vec![],
-        opaque: vec![],
-        warnings: vec![],
-    };
     let label = image.layer_label(layer);
-    let digests = walk_layer(
-        raw,
-        &label,
-        layer.blob.as_ref(),
-        Some(&layer.diff_id),
-        &opts.limits,
-        &mut v,
-    )?;
+    let walk = |feeder: Option<&Feeder<'_>>| {
+        let raw = Counting {
+            inner: image.open_layer(layer)?,
+            progress: opts.progress.clone(),
+        };
+        let mut v = LayerVisitor {
+            secrets_opts: opts.secrets.clone(),
+            malware: feeder,
+            out: Collected::default(),
+        };
+        let digests = walk_layer(
+            raw,
+            &label,
+            layer.blob.as_ref(),
+            Some(&layer.diff_id),
+            &opts.limits,
+            &mut v,
+        )?;
+        Ok::<_, ScanError>((digests, v.out))
+    };
+    let (walked, found) = match opts.malware.as_deref() {
+        Some(detector) => {
+            let index = verify.as_ref().map(|(index, _)| (*index, layer.index));
+            pool::with_workers(detector, index, malware_workers(), |f| walk(Some(f)))
+        }
+        None => (walk(None), PoolResult::default()),
+    };
+    let (digests, v) = walked?;
     let layer_id = Some(digests.diff_id.clone());
     let mut warnings: Vec<Warning> = v
         .warnings
         .into_iter()
+        .chain(found.warnings)
         .map(|(path, message)| Warning {
             layer: layer_id.clone(),
             path,
@@ -448,6 +472,10 @@ fn scan_layer(
         })
         .collect();
     warnings.extend(v.files.values().flat_map(|f| f.warnings(&layer_id)));
+    let (os_checksums, db_warnings) = verify
+        .map(|(_, dbs)| (dbs.checksums, dbs.warnings))
+        .unwrap_or_default();
+    warnings.extend(db_warnings);
     let result = LayerResult {
         diff_id: layer_id,
         files: v.files.into_values().collect(),
@@ -459,7 +487,9 @@ fn scan_layer(
         compression: Some(digests.compression),
         modes: v.modes,
         secrets: v.secrets,
-        detections: v.detections,
+        detections: found.detections,
+        os_checksums,
+        os_files_verified: found.verified,
     };
     // Secrets in the clear never go to disk.
     let show = opts.secrets.as_ref().is_some_and(|s| s.show);
@@ -467,6 +497,12 @@ fn scan_layer(
         cache.store(stamp.as_ref(), &digests.blob, &digests.diff_id, &result)?;
     }
     Ok(result)
+}
+
+/// Malware workers per layer: every core, since layers are walked side by side and one
+/// large layer usually holds most of the bytes.
+fn malware_workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// Scans an image: layers in parallel (cached ones skipped), merged into an inventory.
@@ -495,6 +531,7 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
                 cache.lookup(&stamp, l.blob.as_ref(), &l.diff_id)
             })
             .collect();
+        let verify = verify_index(image, opts, &hits)?;
         if let Some(p) = &opts.progress {
             let todo: Vec<&LayerRef> = image
                 .layers
@@ -512,7 +549,12 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
             .map(|(l, hit)| {
                 let r = match hit {
                     Some(r) => Ok((r, true)),
-                    None => scan_layer(image, l, opts).map(|r| (r, false)),
+                    None => {
+                        let v = verify
+                            .as_ref()
+                            .map(|(index, dbs)| (index, dbs[l.index].clone().unwrap_or_default()));
+                        scan_layer(image, l, opts, v).map(|r| (r, false))
+                    }
                 };
                 if let (Some(hook), Ok((r, _))) = (&opts.on_layer, &r) {
                     hook(r);
@@ -588,18 +630,73 @@ pub fn scan_image(image: &Image, opts: &ScanOptions) -> Result<ScanReport, ScanE
         os_owned,
         secrets: layer_secrets(image, &results),
         detections: layer_detections(image, &results),
+        os_files_verified: results.iter().map(|r| r.os_files_verified).sum(),
         file_modes: surviving_modes(&results),
     })
+}
+
+/// The OS file index for `--skip-verified-os-files`, with each uncached layer's databases
+/// (the first pass; cached layers bring theirs from the cache). `None` when the malware
+/// scanner is off or does not verify.
+#[allow(clippy::type_complexity)]
+fn verify_index(
+    image: &Image,
+    opts: &ScanOptions,
+    hits: &[Option<LayerResult>],
+) -> Result<Option<(OsFileIndex, Vec<Option<LayerDbs>>)>, ScanError> {
+    if !opts
+        .malware
+        .as_deref()
+        .is_some_and(hull_malware::Detector::verifies_os_files)
+    {
+        return Ok(None);
+    }
+    let read: Vec<Option<LayerDbs>> = image
+        .layers
+        .par_iter()
+        .zip(hits.par_iter())
+        .map(|(l, hit)| match hit {
+            Some(_) => Ok(None),
+            None => verify::read_layer_dbs(image, l, &opts.limits).map(Some),
+        })
+        .collect::<Result<_, _>>()?;
+    let from_cache: Vec<Option<LayerDbs>> = hits
+        .iter()
+        .map(|h| {
+            h.as_ref().map(|r| LayerDbs {
+                checksums: r.os_checksums.clone(),
+                whiteouts: r.whiteouts.clone(),
+                opaque_dirs: r.opaque_dirs.clone(),
+                warnings: vec![],
+            })
+        })
+        .collect();
+    let layers: Vec<&LayerDbs> = read
+        .iter()
+        .zip(&from_cache)
+        .filter_map(|(a, b)| a.as_ref().or(b.as_ref()))
+        .collect();
+    let index = OsFileIndex::new(&layers);
+    Ok(Some((index, read)))
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Whether layer `l` deletes `path` from the layers below (a whiteout of it or of a
 /// directory above it, or an opaque directory above it).
 fn deletes(l: &LayerResult, path: &str) -> bool {
+    deletes_path(&l.whiteouts, &l.opaque_dirs, path)
+}
+
+/// Whether these whiteouts or opaque directories delete `path` from the layers below.
+pub(crate) fn deletes_path(whiteouts: &[String], opaque_dirs: &[String], path: &str) -> bool {
     let under = |dir: &str| {
         let dir = dir.trim_end_matches('/');
         dir.is_empty() || path.starts_with(&format!("{dir}/"))
     };
-    l.whiteouts.iter().any(|w| w == path || under(w)) || l.opaque_dirs.iter().any(|d| under(d))
+    whiteouts.iter().any(|w| w == path || under(w)) || opaque_dirs.iter().any(|d| under(d))
 }
 
 /// Every layer's secrets, with the layer that deleted the file where one did: the bytes stay

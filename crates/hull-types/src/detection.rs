@@ -13,13 +13,16 @@ pub enum DetectionKind {
     /// An indicator of compromise matched: a hash, a file name or path, or a domain, IP or
     /// URL inside the bytes (scanner `ioc`).
     Ioc,
+    /// A file an OS package installed no longer has the digest its package manager
+    /// recorded (scanner `malware`, with `--skip-verified-os-files`).
+    OsFileModified,
 }
 
 impl DetectionKind {
     /// The `--scanners` name that produces this kind.
     pub fn scanner(self) -> &'static str {
         match self {
-            Self::Yara | Self::Hash => "malware",
+            Self::Yara | Self::Hash | Self::OsFileModified => "malware",
             Self::Ioc => "ioc",
         }
     }

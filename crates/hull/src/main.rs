@@ -255,6 +255,19 @@ struct MalwareArgs {
     /// file may expand to (bytes).
     #[arg(long, default_value_t = 128 << 20)]
     malware_max_file_size: u64,
+    /// Skip files whose bytes match the digest their OS package recorded (dpkg md5sums,
+    /// apk checksums, rpm file digests) and report those that no longer match
+    /// (`os-file-modified`). On by default; `--skip-verified-os-files=false` scans every
+    /// file, for incident response (the skip trusts the image's own package database).
+    #[arg(
+        long,
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    skip_verified_os_files: bool,
 }
 
 /// Secret scanning options.
@@ -437,6 +450,7 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
                 max_expanded: m.malware_max_file_size,
                 ..Default::default()
             },
+            skip_verified_os_files: m.skip_verified_os_files,
         };
         let (d, warnings) = hull_malware::Detector::load(&opts).map_err(usage)?;
         if !a.quiet {
@@ -761,6 +775,7 @@ fn k8s(a: K8sArgs) -> Result<(), Failure> {
         os_owned: vec![],
         secrets: vec![],
         detections: vec![],
+        os_files_verified: 0,
         file_modes: vec![],
     };
     let mut rendered = hull_report::render(

@@ -4,6 +4,7 @@
 //! and a unit struct implementing [`crate::Analyzer`].
 
 pub mod apk;
+pub mod checksums;
 pub mod dpkg;
 pub mod dpkg_copyright;
 pub mod dpkg_files;

@@ -88,6 +88,15 @@ impl Db<'_> {
 
 /// Reads every package header blob from a `Packages` file.
 pub fn parse(bytes: &[u8]) -> Result<Vec<RpmHeader>, AnalyzeError> {
+    parse_with(bytes, parse_blob)
+}
+
+/// Every header blob of the database, each decoded by `decode` (the package fields, or the
+/// file digests).
+pub fn parse_with<T>(
+    bytes: &[u8],
+    decode: impl Fn(&[u8]) -> Result<T, AnalyzeError>,
+) -> Result<Vec<T>, AnalyzeError> {
     let bad = |r: &str| AnalyzeError::malformed("rpm Berkeley DB", r.to_string());
     let magic_le = bytes
         .get(12..16)
@@ -161,7 +170,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RpmHeader>, AnalyzeError> {
             if blob.len() <= 8 {
                 continue;
             }
-            out.push(parse_blob(&blob)?);
+            out.push(decode(&blob)?);
         }
     }
     Ok(out)

@@ -20,7 +20,7 @@ pub use header::RpmHeader;
 /// moved to (`/var/lib/rpm` is then often a symlink to it, which hull does not follow).
 const DIRS: &[&str] = &["/var/lib/rpm/", "/usr/lib/sysimage/rpm/", "/usr/share/rpm/"];
 
-fn in_rpm_dir(path: &str, file: &str) -> bool {
+pub(crate) fn in_rpm_dir(path: &str, file: &str) -> bool {
     DIRS.iter()
         .any(|d| path.strip_prefix(d).is_some_and(|rest| rest == file))
 }

@@ -23,6 +23,15 @@ fn le32(b: &[u8], at: usize) -> Option<u32> {
 
 /// Reads every package header blob from a `Packages.db` file.
 pub fn parse(bytes: &[u8]) -> Result<Vec<RpmHeader>, AnalyzeError> {
+    parse_with(bytes, parse_blob)
+}
+
+/// Every header blob of the database, each decoded by `decode` (the package fields, or the
+/// file digests).
+pub fn parse_with<T>(
+    bytes: &[u8],
+    decode: impl Fn(&[u8]) -> Result<T, AnalyzeError>,
+) -> Result<Vec<T>, AnalyzeError> {
     let bad = |r: String| AnalyzeError::malformed("rpm NDB", r);
     if le32(bytes, 0) != Some(HEADER_MAGIC) || le32(bytes, 4) != Some(0) {
         return Err(bad("not an NDB database (bad magic or version)".into()));
@@ -60,7 +69,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RpmHeader>, AnalyzeError> {
             .checked_add(len)
             .and_then(|end| bytes.get(start..end))
             .ok_or_else(|| bad(format!("blob of package {pkg} runs past the end")))?;
-        out.push(parse_blob(blob)?);
+        out.push(decode(blob)?);
     }
     Ok(out)
 }

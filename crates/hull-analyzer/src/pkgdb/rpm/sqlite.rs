@@ -18,6 +18,15 @@ const MAX_PROGRESS_CALLS: u64 = 200_000;
 
 /// Reads every package header blob from an `rpmdb.sqlite` file.
 pub fn parse(bytes: &[u8]) -> Result<Vec<RpmHeader>, AnalyzeError> {
+    parse_with(bytes, parse_blob)
+}
+
+/// Every header blob of the database, each decoded by `decode` (the package fields, or the
+/// file digests).
+pub fn parse_with<T>(
+    bytes: &[u8],
+    decode: impl Fn(&[u8]) -> Result<T, AnalyzeError>,
+) -> Result<Vec<T>, AnalyzeError> {
     let err = |e: rusqlite::Error| AnalyzeError::malformed("rpm SQLite", e.to_string());
     if !bytes.starts_with(b"SQLite format 3\0") || bytes.len() < 100 {
         return Err(AnalyzeError::malformed("rpm SQLite", "no SQLite header"));
@@ -50,7 +59,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RpmHeader>, AnalyzeError> {
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(err)? {
         let blob: Vec<u8> = row.get(0).map_err(err)?;
-        out.push(parse_blob(&blob)?);
+        out.push(decode(&blob)?);
     }
     Ok(out)
 }

@@ -1,0 +1,135 @@
+//! Malware scanning off the layer walk's thread.
+//!
+//! A layer's tar is read by one thread, and one large layer often holds most of an image's
+//! bytes, so scanning its files on that thread would leave the other cores idle. The walk
+//! hands each file to a few workers, each with its own YARA scanner, and goes on reading;
+//! the bytes in flight are bounded so a run of large files cannot pile up in memory.
+
+use std::sync::mpsc;
+use std::sync::{Condvar, Mutex};
+
+use hull_types::Detection;
+
+use crate::verify::{self, OsFileIndex};
+
+/// Bytes handed to the workers and not yet scanned, at most.
+const IN_FLIGHT: u64 = 256 << 20;
+
+/// A counting semaphore over bytes.
+struct Budget {
+    left: Mutex<u64>,
+    freed: Condvar,
+}
+
+impl Budget {
+    fn take(&self, n: u64) {
+        let n = n.min(IN_FLIGHT);
+        let mut left = self.left.lock().unwrap_or_else(|e| e.into_inner());
+        while *left < n {
+            left = self.freed.wait(left).unwrap_or_else(|e| e.into_inner());
+        }
+        *left -= n;
+    }
+
+    fn give(&self, n: u64) {
+        let n = n.min(IN_FLIGHT);
+        *self.left.lock().unwrap_or_else(|e| e.into_inner()) += n;
+        self.freed.notify_all();
+    }
+}
+
+/// What the workers found in one layer.
+#[derive(Default)]
+pub(crate) struct PoolResult {
+    pub detections: Vec<Detection>,
+    /// `(path, message)`.
+    pub warnings: Vec<(String, String)>,
+    /// Files skipped as verified OS files.
+    pub verified: u64,
+}
+
+/// The sending side, held by the layer walk.
+pub(crate) struct Feeder<'a> {
+    tx: mpsc::SyncSender<(String, Vec<u8>)>,
+    budget: &'a Budget,
+    pub max_file: u64,
+}
+
+impl Feeder<'_> {
+    /// Queues one file (blocks while too many bytes are in flight).
+    pub fn send(&self, path: &str, bytes: Vec<u8>) {
+        self.budget.take(bytes.len() as u64);
+        let n = bytes.len() as u64;
+        if self.tx.send((path.to_string(), bytes)).is_err() {
+            // Every worker is gone (one panicked): give the bytes back so nothing waits.
+            self.budget.give(n);
+        }
+    }
+}
+
+/// Runs `walk` with a [`Feeder`] while `workers` threads scan what it sends.
+pub(crate) fn with_workers<T>(
+    detector: &hull_malware::Detector,
+    verify: Option<(&OsFileIndex, usize)>,
+    workers: usize,
+    walk: impl FnOnce(&Feeder<'_>) -> T,
+) -> (T, PoolResult) {
+    let budget = Budget {
+        left: Mutex::new(IN_FLIGHT),
+        freed: Condvar::new(),
+    };
+    let (tx, rx) = mpsc::sync_channel::<(String, Vec<u8>)>(64);
+    let rx = Mutex::new(rx);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers.max(1))
+            .map(|_| {
+                let (rx, budget) = (&rx, &budget);
+                s.spawn(move || {
+                    let mut session = detector.session();
+                    let mut out = PoolResult::default();
+                    loop {
+                        let next = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok((path, bytes)) = next else { break };
+                        match verify::scan_file(&mut session, verify, &path, &bytes) {
+                            Some(r) => {
+                                out.detections.extend(r.detections);
+                                out.warnings
+                                    .extend(r.warnings.into_iter().map(|w| (path.clone(), w)));
+                            }
+                            None => out.verified += 1,
+                        }
+                        budget.give(bytes.len() as u64);
+                    }
+                    out
+                })
+            })
+            .collect();
+        let feeder = Feeder {
+            tx,
+            budget: &budget,
+            max_file: detector.max_file(),
+        };
+        let walked = walk(&feeder);
+        drop(feeder);
+        let mut all = PoolResult::default();
+        for h in handles {
+            // A worker that panicked lost its files' results; the others' stand, and the
+            // report says the layer was not fully scanned.
+            match h.join() {
+                Ok(r) => {
+                    all.detections.extend(r.detections);
+                    all.warnings.extend(r.warnings);
+                    all.verified += r.verified;
+                }
+                Err(_) => all.warnings.push((
+                    String::new(),
+                    "a malware scanning worker stopped; some files of this layer were not scanned"
+                        .into(),
+                )),
+            }
+        }
+        all.detections.sort();
+        all.warnings.sort();
+        (walked, all)
+    })
+}
