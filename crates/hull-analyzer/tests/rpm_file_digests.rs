@@ -1,0 +1,84 @@
+//! The file digests hull reads from rpm databases (for `--skip-verified-os-files`), checked
+//! against what librpm itself decodes from the same fixtures: Debian's `rpm` with
+//! `--qf '[%{FILENAMES}\t%{FILEDIGESTS}\t%{FILEFLAGS}\n]'`. Files with an empty digest
+//! (directories, symlinks) and `%config`/`%ghost` files are left out on both sides, as hull
+//! does on purpose. The NDB fixture is not compared: Debian's rpm has no NDB backend.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use hull_analyzer::pkgdb::checksums::ChecksumDb;
+
+fn librpm_files(fixture: &str, db_name: &str) -> BTreeSet<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rpm")
+        .join(fixture);
+    std::fs::copy(&src, dir.path().join(db_name)).unwrap();
+    let out = Command::new("rpm")
+        .arg("--dbpath")
+        .arg(dir.path())
+        .args([
+            "-qa",
+            "--qf",
+            "[%{FILENAMES}\t%{FILEDIGESTS}\t%{FILEFLAGS}\n]",
+        ])
+        .output()
+        .expect("the rpm command (apt-get install rpm; scripts/setup.sh installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            let (path, digest, flags) = (f.next()?, f.next()?, f.next()?.parse::<u32>().ok()?);
+            (!digest.is_empty() && flags & (1 | 64) == 0)
+                .then(|| (path.to_string(), digest.to_string()))
+        })
+        .collect()
+}
+
+fn hull_files(fixture: &str, db_path: &str) -> BTreeSet<(String, String)> {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/rpm")
+            .join(fixture),
+    )
+    .unwrap();
+    let db = ChecksumDb::at(db_path).unwrap();
+    db.read(db_path, &bytes)
+        .unwrap()
+        .into_iter()
+        .flat_map(|p| p.files)
+        .map(|(path, d)| (path, hex::encode(d.bytes())))
+        .collect()
+}
+
+#[test]
+fn sqlite_file_digests_match_librpm() {
+    let theirs = librpm_files("go-rpmdb-cbl-mariner-2.0_rpmdb.sqlite", "rpmdb.sqlite");
+    let ours = hull_files(
+        "go-rpmdb-cbl-mariner-2.0_rpmdb.sqlite",
+        "/var/lib/rpm/rpmdb.sqlite",
+    );
+    assert!(theirs.len() > 1000, "{}", theirs.len());
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn berkeley_db_file_digests_match_librpm() {
+    for fixture in [
+        "go-rpmdb-libuuid_Packages",
+        "syft-Packages",
+        "scalibr-Packages_epoch",
+    ] {
+        let theirs = librpm_files(fixture, "Packages");
+        let ours = hull_files(fixture, "/var/lib/rpm/Packages");
+        assert_eq!(ours, theirs, "{fixture}");
+    }
+}
