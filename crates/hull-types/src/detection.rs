@@ -16,13 +16,15 @@ pub enum DetectionKind {
     /// A file an OS package installed no longer has the digest its package manager
     /// recorded (scanner `malware`, with `--skip-verified-os-files`).
     OsFileModified,
+    /// A ClamAV daemon reported a signature (scanner `malware`, with `--clamd`).
+    Clamav,
 }
 
 impl DetectionKind {
     /// The `--scanners` name that produces this kind.
     pub fn scanner(self) -> &'static str {
         match self {
-            Self::Yara | Self::Hash | Self::OsFileModified => "malware",
+            Self::Yara | Self::Hash | Self::OsFileModified | Self::Clamav => "malware",
             Self::Ioc => "ioc",
         }
     }

@@ -268,6 +268,11 @@ struct MalwareArgs {
         action = clap::ArgAction::Set
     )]
     skip_verified_os_files: bool,
+    /// Also stream every file to a running ClamAV daemon: `host:port` or a Unix socket path
+    /// (`/run/clamav/clamd.ctl`). Implies the `malware` scanner. The daemon's signatures can
+    /// change under hull, so no layer results are cached.
+    #[arg(long, value_name = "ADDR|SOCKET")]
+    clamd: Option<String>,
 }
 
 /// Secret scanning options.
@@ -424,7 +429,7 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
     }
     // Rules, hash lists and indicator sets given on the command line turn their scanner on.
     let m = &a.malware;
-    if (!m.yara_rules.is_empty() || !m.malware_hashes.is_empty())
+    if (!m.yara_rules.is_empty() || !m.malware_hashes.is_empty() || m.clamd.is_some())
         && !scanners.iter().any(|s| s == "malware")
     {
         scanners.push("malware".into());
@@ -451,6 +456,12 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
                 ..Default::default()
             },
             skip_verified_os_files: m.skip_verified_os_files,
+            clamd: m
+                .clamd
+                .as_deref()
+                .map(hull_malware::clamd::ClamdAddr::parse)
+                .transpose()
+                .map_err(|e| usage(anyhow::anyhow!("--clamd: {e}")))?,
         };
         let (d, warnings) = hull_malware::Detector::load(&opts).map_err(usage)?;
         if !a.quiet {
@@ -487,7 +498,7 @@ fn run(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
     } else {
         None
     };
-    let cache = if a.no_cache {
+    let cache = if a.no_cache || detector.as_ref().is_some_and(|d| d.uses_clamd()) {
         None
     } else {
         match a

@@ -14,6 +14,11 @@ pub fn sha(b: &[u8]) -> String {
     d.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+pub fn md5_hex(b: &[u8]) -> String {
+    let d = md5::Md5::digest(b);
+    d.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 /// One tar entry of a crafted layer.
 pub enum E<'a> {
     File(&'a str, &'a [u8]),
