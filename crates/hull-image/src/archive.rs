@@ -74,6 +74,30 @@ impl TarIndex {
         Ok(f.take(size))
     }
 
+    /// An index naming one member at a known place (for tests of the readers above it).
+    #[cfg(test)]
+    pub(crate) fn fake(path: &Path, member: &str, offset: u64, size: u64) -> Self {
+        TarIndex {
+            path: path.to_path_buf(),
+            members: HashMap::from([(normalize(member).unwrap().0, (offset, size))]),
+        }
+    }
+
+    /// A member as a seekable window of the archive, on a new file handle.
+    pub fn window(&self, member: &str) -> Result<FileWindow, ImageError> {
+        let shown = format!("{}:{member}", self.path.display());
+        let (start, len) = self
+            .lookup(member)
+            .ok_or_else(|| ImageError::NotFound(format!("{shown}: no such archive member")))?;
+        let file = File::open(&self.path).map_err(|e| ImageError::io(&shown, e))?;
+        Ok(FileWindow {
+            file,
+            start,
+            len,
+            pos: 0,
+        })
+    }
+
     /// Reads a small member (a manifest or config) whole, within `limit` bytes.
     pub fn read_member(&self, member: &str, limit: u64) -> Result<Vec<u8>, ImageError> {
         let shown = format!("{}:{member}", self.path.display());
@@ -88,5 +112,59 @@ impl TarIndex {
             .read_to_end(&mut buf)
             .map_err(|e| ImageError::io(&shown, e))?;
         Ok(buf)
+    }
+}
+
+/// `len` bytes of a file from `start`, readable and seekable as if they were the whole file.
+pub struct FileWindow {
+    file: File,
+    start: u64,
+    len: u64,
+    pos: u64,
+}
+
+impl FileWindow {
+    pub(crate) fn whole(p: &std::path::Path) -> Result<Self, ImageError> {
+        let shown = p.display().to_string();
+        let file = File::open(p).map_err(|e| ImageError::io(&shown, e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| ImageError::io(&shown, e))?
+            .len();
+        Ok(FileWindow {
+            file,
+            start: 0,
+            len,
+            pos: 0,
+        })
+    }
+}
+
+impl Read for FileWindow {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.len.saturating_sub(self.pos);
+        if left == 0 {
+            return Ok(0);
+        }
+        let want = (buf.len() as u64).min(left) as usize;
+        self.file.seek(SeekFrom::Start(self.start + self.pos))?;
+        let n = self.file.read(&mut buf[..want])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for FileWindow {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let base = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+        };
+        let pos = base.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start")
+        })?;
+        self.pos = pos;
+        Ok(pos)
     }
 }

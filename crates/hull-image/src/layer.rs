@@ -352,6 +352,45 @@ pub fn walk_layer<R: Read + Send>(
     })
 }
 
+/// Walks an uncompressed layer by its headers alone, seeking past every file the visitor
+/// does not want: no digest is computed, so this is only for a first look whose findings a
+/// verified [`walk_layer`] of the same bytes then stands behind. Returns `Ok(false)`, having
+/// read nothing but the magic bytes, when the layer is compressed (there is nothing to seek
+/// past without inflating; use [`walk_layer`]).
+pub fn peek_layer<R: Read + io::Seek>(
+    mut raw: R,
+    label: &str,
+    limits: &Limits,
+    visitor: &mut dyn Visit,
+) -> Result<bool, ImageError> {
+    let layer_err = |path: &str, reason: String| ImageError::Layer {
+        layer: label.to_string(),
+        path: path.to_string(),
+        reason,
+    };
+    let mut magic = [0u8; 4];
+    let mut got = 0;
+    while got < 4 {
+        match raw.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(layer_err("", format!("read: {e}"))),
+        }
+    }
+    if magic[..got].starts_with(GZIP) || magic[..got].starts_with(ZSTD) {
+        return Ok(false);
+    }
+    raw.seek(io::SeekFrom::Start(0))
+        .map_err(|e| layer_err("", format!("seek: {e}")))?;
+    let mut archive = tar::Archive::new(raw);
+    let entries = archive
+        .entries_with_seek()
+        .map_err(|e| layer_err("", format!("tar: {e}")))?;
+    walk_entries(entries, limits, visitor).map_err(|(path, reason)| layer_err(&path, reason))?;
+    Ok(true)
+}
+
 /// A buffered stream that skips forward by consuming its buffer: no copy of skipped file
 /// contents, while the reader beneath still hashes every byte as the buffer refills.
 struct Skipping<B: BufRead> {
@@ -555,6 +594,39 @@ mod tests {
 
     fn sha(b: &[u8]) -> Digest {
         Digest::from_sha256_bytes(&Sha256::digest(b).into())
+    }
+
+    #[test]
+    fn peek_sees_what_the_verified_walk_sees_and_declines_compressed_layers() {
+        let t = tar_of(&[
+            ("etc/os-release", b"ID=debian\n"),
+            ("usr/bin/x", &[7u8; 5000]),
+            ("etc/.wh.gone", b""),
+            ("etc/hosts", b"127.0.0.1 localhost\n"),
+        ]);
+        // The layer sits inside a larger file, as an archive member does.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outer");
+        let mut outer = vec![0xAAu8; 1000];
+        outer.extend_from_slice(&t);
+        outer.extend_from_slice(&[0xBB; 700]);
+        std::fs::write(&path, &outer).unwrap();
+        let idx = crate::archive::TarIndex::fake(&path, "layer.tar", 1000, t.len() as u64);
+        let mut peeked = Collect::default();
+        let window = idx.window("layer.tar").unwrap();
+        assert!(peek_layer(window, "l", &Limits::default(), &mut peeked).unwrap());
+        let mut walked = Collect::default();
+        walk_layer(&t[..], "l", None, None, &Limits::default(), &mut walked).unwrap();
+        assert_eq!(peeked.files, walked.files);
+        assert_eq!(peeked.files.len(), 3);
+        let gz = {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(&t).unwrap();
+            e.finish().unwrap()
+        };
+        let mut none = Collect::default();
+        assert!(!peek_layer(io::Cursor::new(gz), "l", &Limits::default(), &mut none).unwrap());
+        assert!(none.files.is_empty());
     }
 
     #[test]

@@ -14,8 +14,11 @@ mod reference;
 mod registry;
 mod source;
 
+pub use archive::FileWindow;
 pub use error::ImageError;
-pub use layer::{walk_layer, Compression, Entry, EntryKind, LayerDigests, Limits, Visit};
+pub use layer::{
+    peek_layer, walk_layer, Compression, Entry, EntryKind, LayerDigests, Limits, Visit,
+};
 pub use oci::{HistoryEntry, ImageConfig, Platform};
 pub use path::normalize;
 pub use reference::Reference;

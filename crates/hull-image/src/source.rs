@@ -534,6 +534,19 @@ impl Image {
         }
     }
 
+    /// The layer blob as a seekable window of a local file (a layout's blob file, an
+    /// archive's member), or `None` for a registry blob.
+    pub fn open_layer_seekable(
+        &self,
+        layer: &LayerRef,
+    ) -> Option<Result<crate::archive::FileWindow, ImageError>> {
+        match (&self.store, &layer.locator) {
+            (_, Locator::File(p)) => Some(crate::archive::FileWindow::whole(p)),
+            (Store::Tar(idx), Locator::Member(m)) => Some(idx.window(m)),
+            _ => None,
+        }
+    }
+
     /// A label for the layer in messages: its blob digest, or its archive member.
     pub fn layer_label(&self, layer: &LayerRef) -> String {
         match &layer.locator {

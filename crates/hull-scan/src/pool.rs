@@ -5,6 +5,7 @@
 //! hands each file to a few workers, each with its own YARA scanner, and goes on reading;
 //! the bytes in flight are bounded so a run of large files cannot pile up in memory.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 use std::sync::{Condvar, Mutex};
 
@@ -90,13 +91,26 @@ pub(crate) fn with_workers<T>(
                     loop {
                         let next = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
                         let Ok((path, bytes)) = next else { break };
-                        match verify::scan_file(&mut session, verify, &path, &bytes) {
-                            Some(r) => {
+                        // A panic on one hostile file costs that file, not the layer: the
+                        // worker goes on, and the bytes are always given back (else the walk
+                        // would wait for them forever).
+                        let scanned = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            verify::scan_file(&mut session, verify, &path, &bytes)
+                        }));
+                        match scanned {
+                            Ok(Some(r)) => {
                                 out.detections.extend(r.detections);
                                 out.warnings
                                     .extend(r.warnings.into_iter().map(|w| (path.clone(), w)));
                             }
-                            None => out.verified += 1,
+                            Ok(None) => out.verified += 1,
+                            Err(_) => {
+                                out.warnings.push((
+                                    path.clone(),
+                                    "malware scan failed on this file".into(),
+                                ));
+                                session = detector.session();
+                            }
                         }
                         budget.give(bytes.len() as u64);
                     }

@@ -17,7 +17,7 @@
 use std::collections::{HashMap, HashSet};
 
 use hull_analyzer::pkgdb::checksums::{ChecksumDb, FileDigest, PackageFiles};
-use hull_image::{walk_layer, Entry, EntryKind, Image, LayerRef, Limits, Visit};
+use hull_image::{peek_layer, walk_layer, Entry, EntryKind, Image, LayerRef, Limits, Visit};
 use hull_types::{Detection, DetectionKind, Severity};
 use md5::Digest as _;
 use serde::{Deserialize, Serialize};
@@ -113,19 +113,29 @@ impl Visit for DbVisitor {
 }
 
 /// The first pass over one layer: its package databases, whiteouts and opaque directories.
-/// The digests are checked here too, so a tampered layer fails before anything trusts it.
+/// An uncompressed local layer is read by its tar headers alone, seeking past the files;
+/// anything else is read (and its digests checked) in full. Either way the main pass
+/// verifies the bytes it scans, and an image whose digests fail yields no report.
 pub(crate) fn read_layer_dbs(
     image: &Image,
     layer: &LayerRef,
     limits: &Limits,
 ) -> Result<LayerDbs, ScanError> {
-    let mut v = DbVisitor {
+    let label = image.layer_label(layer);
+    let fresh = || DbVisitor {
         out: LayerDbs::default(),
         layer: Some(layer.diff_id.clone()),
     };
+    if let Some(window) = image.open_layer_seekable(layer) {
+        let mut v = fresh();
+        if peek_layer(window?, &label, limits, &mut v)? {
+            return Ok(v.out);
+        }
+    }
+    let mut v = fresh();
     walk_layer(
         image.open_layer(layer)?,
-        &image.layer_label(layer),
+        &label,
         layer.blob.as_ref(),
         Some(&layer.diff_id),
         limits,
