@@ -12,6 +12,7 @@ const PATHS: &[&str] = &[
     "/usr/lib/ruby/gems/3.1.0/specifications/x.gemspec",
     "/usr/local/bin/app",
     "/src/go.mod",
+    "/src/go.sum",
     "/app/lib/x-1.0.jar",
     "/app/node_modules/x/package.json",
     "/src/package-lock.json",

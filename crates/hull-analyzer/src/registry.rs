@@ -17,6 +17,7 @@ pub static ANALYZERS: &[&dyn Analyzer] = &[
     &lang::gem::GemSpec,
     &lang::go_binary::GoBinary,
     &lang::go_mod::GoMod,
+    &lang::go_sum::GoSum,
     &lang::jvm_lock::GradleLock,
     &lang::java::JavaArchive,
     &lang::npm::NpmInstalled,

@@ -102,7 +102,7 @@ fn expected_entry(format: &str, name: &str, version: &str) -> Option<(String, St
         return None;
     }
     // Go versions without the `v` (OSV's Go ecosystem writes them so; trivy keeps it).
-    let version = if matches!(format, "go-mod" | "go-binary") {
+    let version = if matches!(format, "go-mod" | "go-sum" | "go-binary") {
         version.strip_prefix('v').unwrap_or(version)
     } else {
         version
@@ -149,6 +149,7 @@ fn image_path(format: &str, fixture: &Path) -> String {
         "python-requirements" => "/src/requirements.txt".into(),
         "yarn-lock" => "/src/yarn.lock".into(),
         "go-mod" => "/src/go.mod".into(),
+        "go-sum" => "/src/go.sum".into(),
         "dotnet-deps-json" => "/app/app.deps.json".into(),
         "nuget-packages-lock" => "/src/packages.lock.json".into(),
         "go-binary" => "/usr/local/bin/app".into(),
@@ -303,6 +304,7 @@ fixture_test!(uv_lock, "uv-lock");
 fixture_test!(python_requirements, "python-requirements");
 fixture_test!(yarn_lock, "yarn-lock");
 fixture_test!(go_mod, "go-mod");
+fixture_test!(go_sum, "go-sum");
 fixture_test!(dotnet_deps_json, "dotnet-deps-json");
 fixture_test!(nuget_packages_lock, "nuget-packages-lock");
 fixture_test!(go_binary, "go-binary");

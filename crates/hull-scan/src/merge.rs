@@ -1,6 +1,6 @@
 //! Applying layers bottom to top, as an overlay filesystem would.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use hull_analyzer::OsCandidate;
 use hull_types::{Digest, OsRelease, Package, PackageKind};
@@ -97,6 +97,53 @@ pub struct OsOwned {
     pub reason: String,
 }
 
+/// `go.sum` lists every module version the module graph touched, not only what is built.
+/// Beside a `go.mod` for Go 1.17 or later (which lists every module the build needs) its
+/// packages are dropped; beside an older `go.mod` only the modules the `go.mod` does not
+/// name are kept (its indirect requirements, which those files leave out). A `go.sum` alone
+/// is reported whole. This is how Trivy reads the pair.
+fn go_sum_beside_go_mod(packages: &mut Vec<Package>) {
+    // go.mod's directory -> (the module names it lists, whether it is 1.17 or later).
+    let mut mods: BTreeMap<String, (BTreeSet<String>, bool)> = BTreeMap::new();
+    for p in packages.iter().filter(|p| p.kind == PackageKind::Go) {
+        let Some(dir) = p.location.path.strip_suffix("go.mod") else {
+            continue;
+        };
+        let e = mods.entry(dir.to_string()).or_default();
+        if p.name == "stdlib" {
+            e.1 = go_at_least_1_17(&p.version);
+        } else {
+            e.0.insert(p.name.clone());
+        }
+    }
+    packages.retain(|p| {
+        let Some(dir) = p.location.path.strip_suffix("go.sum") else {
+            return true;
+        };
+        match mods.get(dir) {
+            None => true,
+            Some((_, true)) => false,
+            Some((names, false)) => !names.contains(&p.name),
+        }
+    });
+}
+
+/// `1.17`, `1.21.3`, `1.22rc1` and later; an unparsable version counts as older.
+fn go_at_least_1_17(v: &str) -> bool {
+    let mut parts = v.split('.');
+    let major: u32 = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    let minor: u32 = parts
+        .next()
+        .map(|m| {
+            m.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    (major, minor) >= (1, 17)
+}
+
 /// Packages and OS release of the merged filesystem, and the language packages an OS
 /// package owns (reported as the OS package only).
 pub(crate) fn inventory(
@@ -172,6 +219,7 @@ pub(crate) fn inventory(
         }
     });
     os_owned.sort();
+    go_sum_beside_go_mod(&mut packages);
     packages.sort();
     packages.dedup();
     let mut os = os.map(|c| c.release);

@@ -111,3 +111,59 @@ fn inventory_equals_the_package_managers() {
     ]));
     assert_eq!(of_kind(&cargo, "cargo"), list("cargo", false));
 }
+
+/// `go.sum` beside `go.mod`, as Trivy reads the pair: a Go 1.17+ `go.mod` lists every module
+/// the build needs, so `go.sum` adds nothing; an older one leaves indirect modules out, and
+/// `go.sum` supplies them (the highest version listed); a `go.sum` alone is reported whole.
+#[test]
+fn go_sum_fills_in_only_what_an_old_go_mod_leaves_out() {
+    let sum = "github.com/pkg/errors v0.8.1 h1:a=\ngithub.com/pkg/errors v0.8.1/go.mod h1:b=\n\
+               golang.org/x/text v0.3.0/go.mod h1:c=\ngolang.org/x/text v0.3.7 h1:d=\n\
+               golang.org/x/text v0.3.7/go.mod h1:e=\n";
+    let scan = |go_mod: Option<&str>| {
+        let dir = tempfile::tempdir().unwrap();
+        if let Some(m) = go_mod {
+            std::fs::write(dir.path().join("go.mod"), m).unwrap();
+        }
+        std::fs::write(dir.path().join("go.sum"), sum).unwrap();
+        names(&json_of(&run(&[
+            "sbom",
+            "-f",
+            "json",
+            dir.path().to_str().unwrap(),
+        ])))
+    };
+    let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
+    let old = "module example.com/app\n\ngo 1.16\n\nrequire github.com/pkg/errors v0.8.1\n";
+    assert_eq!(
+        scan(Some(old)),
+        vec![
+            pair("github.com/pkg/errors", "0.8.1"),
+            pair("golang.org/x/text", "0.3.7"),
+            pair("stdlib", "1.16"),
+        ]
+    );
+    let new = "module example.com/app\n\ngo 1.21\n\nrequire (\n\tgithub.com/pkg/errors v0.8.1\n\tgolang.org/x/text v0.3.7 // indirect\n)\n";
+    let tidy = vec![
+        pair("github.com/pkg/errors", "0.8.1"),
+        pair("golang.org/x/text", "0.3.7"),
+        pair("stdlib", "1.21"),
+    ];
+    assert_eq!(scan(Some(new)), tidy);
+    // A 1.21 go.mod that does not list x/text: go.sum's entry is not a build dependency.
+    let partial = "module example.com/app\n\ngo 1.21\n\nrequire github.com/pkg/errors v0.8.1\n";
+    assert_eq!(
+        scan(Some(partial)),
+        vec![
+            pair("github.com/pkg/errors", "0.8.1"),
+            pair("stdlib", "1.21")
+        ]
+    );
+    assert_eq!(
+        scan(None),
+        vec![
+            pair("github.com/pkg/errors", "0.8.1"),
+            pair("golang.org/x/text", "0.3.7")
+        ]
+    );
+}

@@ -8,6 +8,7 @@ pub mod csproj;
 pub mod gem;
 pub mod go_binary;
 pub mod go_mod;
+pub mod go_sum;
 pub mod java;
 pub mod jvm_lock;
 pub mod npm;
