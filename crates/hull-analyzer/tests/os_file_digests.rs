@@ -1,5 +1,7 @@
-//! The file digests hull reads from rpm databases (for `--skip-verified-os-files`), checked
-//! against what librpm itself decodes from the same fixtures: Debian's `rpm` with
+//! The file digests hull reads from package databases (for `--skip-verified-os-files`),
+//! checked against upstream: apk's against the file digests syft's apk cataloger tests
+//! expect for the same fixtures (`Files[].Digest`, `'Q1'+base64(sha1)`); rpm's against what
+//! librpm itself decodes from the same fixtures: Debian's `rpm` with
 //! `--qf '[%{FILENAMES}\t%{FILEDIGESTS}\t%{FILEFLAGS}\n]'`. Files with an empty digest
 //! (directories, symlinks) and `%config`/`%ghost` files are left out on both sides, as hull
 //! does on purpose. The NDB fixture is not compared: Debian's rpm has no NDB backend.
@@ -8,6 +10,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
+use base64::Engine as _;
 use hull_analyzer::pkgdb::checksums::ChecksumDb;
 
 fn librpm_files(fixture: &str, db_name: &str) -> BTreeSet<(String, String)> {
@@ -81,4 +84,46 @@ fn berkeley_db_file_digests_match_librpm() {
         let ours = hull_files(fixture, "/var/lib/rpm/Packages");
         assert_eq!(ours, theirs, "{fixture}");
     }
+}
+
+#[test]
+fn apk_file_digests_match_syft() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apk");
+    let mut compared = 0;
+    for fixture in ["syft-single", "syft-base", "syft-empty-deps-and-provides"] {
+        let expected: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("{fixture}.expected.json"))).unwrap(),
+        )
+        .unwrap();
+        let theirs: BTreeSet<(String, String)> = expected["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["packages"].as_array().unwrap().iter())
+            .flat_map(|p| {
+                p["upstream.Metadata"]["Files"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|f| {
+                let d = f["Digest"]["Value"].as_str()?;
+                Some((f["Path"].as_str()?.to_string(), d.to_string()))
+            })
+            .collect();
+        let bytes = std::fs::read(dir.join(fixture)).unwrap();
+        let ours: BTreeSet<(String, String)> = ChecksumDb::ApkInstalled
+            .read("/lib/apk/db/installed", &bytes)
+            .unwrap()
+            .into_iter()
+            .flat_map(|p| p.files)
+            .map(|(path, d)| {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(d.bytes());
+                (path, format!("Q1{b64}"))
+            })
+            .collect();
+        assert_eq!(ours, theirs, "{fixture}");
+        compared += ours.len();
+    }
+    assert!(compared >= 30, "{compared}");
 }
