@@ -13,6 +13,7 @@ const PATHS: &[&str] = &[
     "/usr/local/bin/app",
     "/src/go.mod",
     "/src/go.sum",
+    "/src/pom.xml",
     "/app/lib/x-1.0.jar",
     "/app/node_modules/x/package.json",
     "/src/package-lock.json",

@@ -20,6 +20,7 @@ pub static ANALYZERS: &[&dyn Analyzer] = &[
     &lang::go_sum::GoSum,
     &lang::jvm_lock::GradleLock,
     &lang::java::JavaArchive,
+    &lang::pom::Pom,
     &lang::npm::NpmInstalled,
     &lang::npm::NpmLock,
     &lang::nuget::NugetLock,

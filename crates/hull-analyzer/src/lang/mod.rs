@@ -14,6 +14,7 @@ pub mod jvm_lock;
 pub mod npm;
 pub mod nuget;
 pub mod pnpm;
+pub mod pom;
 pub mod python;
 pub mod python_lock;
 pub mod rust_binary;
