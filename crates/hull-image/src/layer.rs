@@ -88,6 +88,11 @@ pub trait Visit {
     /// bytes; a larger file is a warning), `None` to skip it unread. Called for every
     /// regular file, so it must be cheap. `size` is 0 for non-regular entries.
     fn wants(&self, path: &str, size: u64) -> Option<u64>;
+    /// Whether a symlink, hard link or device at `path` matters (it hides what lower layers
+    /// had there). By default: whether a file of any size there would be wanted.
+    fn wants_tombstone(&self, path: &str) -> bool {
+        self.wants(path, 0).is_some()
+    }
     /// A wanted file, a whiteout, an opaque directory or a non-regular wanted path.
     fn entry(&mut self, entry: Entry<'_>);
     /// A per-file problem that does not stop the walk (an oversized file, a path that tried
@@ -535,7 +540,7 @@ fn walk_entries<R: Read>(
             });
         } else if ty.is_dir() {
             continue;
-        } else if visitor.wants(&path, 0).is_some() {
+        } else if visitor.wants_tombstone(&path) {
             let bytes = if ty.is_symlink() {
                 entry
                     .link_name_bytes()

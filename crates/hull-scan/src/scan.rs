@@ -362,6 +362,13 @@ impl Visit for LayerVisitor<'_> {
         let malware = self.malware.map(|f| f.max_file);
         analyzers.max(secrets).max(malware)
     }
+    fn wants_tombstone(&self, path: &str) -> bool {
+        // Whatever size of file an analyzer would read there (a Go binary's analyzer wants
+        // at least 512 KiB), a link at the path hides the lower layers' file.
+        registry::wanting_in(path, registry::Scope::Image)
+            .next()
+            .is_some()
+    }
     fn entry(&mut self, e: Entry<'_>) {
         let out = &mut self.out;
         match e.kind {

@@ -733,3 +733,37 @@ fn language_packages_owned_by_os_packages_are_not_reported_twice() {
     assert_eq!(v["packages"][1]["purl"], "pkg:pypi/requests@2.31.0");
     assert_eq!(v["packages"][1]["licenses"][0], "Apache 2.0");
 }
+
+/// A Go binary that a later layer replaces with a symlink is gone from the image: its
+/// modules are not reported (the symlink is a tombstone, and is not followed).
+#[test]
+fn symlink_over_a_go_binary_hides_its_modules() {
+    let gz = std::fs::read(
+        repo_root().join("crates/hull-analyzer/tests/fixtures/go-binary/trivy-test.elf.gz"),
+    )
+    .unwrap();
+    let mut bin = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut bin).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let scan = |layers: &[Vec<u8>]| {
+        let img = dir.path().join("img.tar");
+        docker_archive(&img, layers, None);
+        json_of(&run(&[
+            "sbom",
+            "--no-cache",
+            "-f",
+            "json",
+            img.to_str().unwrap(),
+        ]))
+    };
+    let l1 = layer(&[E::Mode("usr/local/bin/app", &bin, 0o755)]);
+    let with = scan(&[l1.clone()]);
+    assert!(
+        names(&with).iter().any(|(n, _)| n == "stdlib"),
+        "{:?}",
+        names(&with)
+    );
+    let l2 = layer(&[E::Symlink("usr/local/bin/app", "/bin/true")]);
+    let without = scan(&[l1, l2]);
+    assert!(names(&without).is_empty(), "{:?}", names(&without));
+}

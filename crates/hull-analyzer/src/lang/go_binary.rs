@@ -36,7 +36,9 @@ impl Analyzer for GoBinary {
         AnalyzerId("go-binary")
     }
     fn version(&self) -> u32 {
-        1
+        // 2: a link over a binary is recorded (it hides the binary); cached layers from
+        // before lack that record.
+        2
     }
     fn wants(&self, path: &str) -> bool {
         let name = super::base(path);
