@@ -757,7 +757,7 @@ fn symlink_over_a_go_binary_hides_its_modules() {
         ]))
     };
     let l1 = layer(&[E::Mode("usr/local/bin/app", &bin, 0o755)]);
-    let with = scan(&[l1.clone()]);
+    let with = scan(std::slice::from_ref(&l1));
     assert!(
         names(&with).iter().any(|(n, _)| n == "stdlib"),
         "{:?}",
