@@ -1,7 +1,7 @@
 //! npm: installed packages (`node_modules/<name>/package.json`, scoped and nested) and
 //! `package-lock.json` / `npm-shrinkwrap.json` (lockfile versions 1, 2 and 3).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use hull_types::PackageKind;
 use serde_json::Value;
@@ -84,7 +84,8 @@ impl Analyzer for NpmLock {
         AnalyzerId("npm-lock")
     }
     fn version(&self) -> u32 {
-        1
+        // 2: workspace members' dependencies are direct.
+        2
     }
     fn wants(&self, path: &str) -> bool {
         let b = base(path);
@@ -102,17 +103,32 @@ impl Analyzer for NpmLock {
         let mut out = Vec::new();
         if let Some(pkgs) = v.get("packages").and_then(Value::as_object) {
             // Lockfile v2/v3: keys are install paths; "" is the project itself.
-            let root = pkgs.get("");
-            let direct: BTreeSet<&str> = [
-                "dependencies",
-                "devDependencies",
-                "optionalDependencies",
-                "peerDependencies",
-            ]
-            .iter()
-            .filter_map(|k| root.and_then(|r| r.get(*k)).and_then(Value::as_object))
-            .flat_map(|o| o.keys().map(String::as_str))
-            .collect();
+            // The manifests that declare direct dependencies: the project ("") and each
+            // workspace member (a key outside any node_modules). npm hoists members'
+            // dependencies to the root node_modules, so a root-level install is direct if
+            // any of them declares it; one under a member's own node_modules, if that
+            // member does.
+            let declared = |e: &'_ Value| -> BTreeSet<String> {
+                [
+                    "dependencies",
+                    "devDependencies",
+                    "optionalDependencies",
+                    "peerDependencies",
+                ]
+                .iter()
+                .filter_map(|k| e.get(*k).and_then(Value::as_object))
+                .flat_map(|o| o.keys().cloned())
+                .collect()
+            };
+            let manifests: BTreeMap<&str, BTreeSet<String>> = pkgs
+                .iter()
+                .filter(|(k, _)| !k.contains("node_modules/"))
+                .map(|(k, e)| (k.as_str(), declared(e)))
+                .collect();
+            let any_direct: BTreeSet<&str> = manifests
+                .values()
+                .flat_map(|s| s.iter().map(String::as_str))
+                .collect();
             for (key, e) in pkgs {
                 // Links point at another key (a workspace member), which is listed itself.
                 if key.is_empty() || e.get("link").and_then(Value::as_bool) == Some(true) {
@@ -144,8 +160,16 @@ impl Analyzer for NpmLock {
                 let mut p = package(PackageKind::Npm, name, version, file.path);
                 p.dev = e.get("dev").and_then(Value::as_bool) == Some(true);
                 p.licenses = license(e);
-                let top = !key[..i].contains("node_modules/") && i == 0;
-                p.direct = Some(top && direct.contains(install_name));
+                let owner = key[..i].trim_end_matches('/');
+                p.direct = Some(if !key.contains("node_modules/") {
+                    false // a workspace member itself
+                } else if owner.is_empty() {
+                    any_direct.contains(install_name)
+                } else {
+                    manifests
+                        .get(owner)
+                        .is_some_and(|m| m.contains(install_name))
+                });
                 out.push(p);
             }
         } else if let Some(deps) = v.get("dependencies").and_then(Value::as_object) {
