@@ -4,9 +4,10 @@ set -euo pipefail
 # python3-apt and python3-packaging are the reference implementations the differential
 # matching test compares against (with node-semver, below); yara is the peer the malware
 # test compares hull's YARA matches with; rpm (librpm) and debsums are the references for the
-# OS file digests; clamav-daemon is the clamd the `--clamd` test talks to.
+# OS file digests; clamav-daemon is the clamd the `--clamd` test talks to; golang-go builds a
+# Go binary and gives `go version -m`, the reference for the Go binary reader.
 pkgs=(debootstrap umoci skopeo docker-registry apache2-utils openssl python3 python3-rpm
-      python3-apt python3-packaging pigz zstd yara rpm debsums clamav-daemon)
+      python3-apt python3-packaging pigz zstd yara rpm debsums clamav-daemon golang-go)
 command -v node >/dev/null || pkgs+=(nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
 missing=()

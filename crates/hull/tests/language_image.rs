@@ -6,6 +6,8 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
 
 use common::*;
 
@@ -166,4 +168,152 @@ fn go_sum_fills_in_only_what_an_old_go_mod_leaves_out() {
             pair("golang.org/x/text", "0.3.7")
         ]
     );
+}
+
+/// `go version -m` of a binary as (name, version) pairs the way hull reports Go modules:
+/// the toolchain as `stdlib`, every `dep` (its `=>` replacement when there is one), the main
+/// module unless it is `(devel)`; versions without Go's `v`.
+fn go_version_m(bin: &Path) -> Set {
+    let o = Command::new("go")
+        .arg("version")
+        .arg("-m")
+        .arg(bin)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let strip = |v: &str| v.strip_prefix('v').unwrap_or(v).to_string();
+    let mut out = Set::new();
+    let mut last_dep: Option<(String, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        if i == 0 {
+            let go = line.rsplit(' ').next().unwrap();
+            out.insert(("stdlib".into(), go.trim_start_matches("go").to_string()));
+            continue;
+        }
+        let f: Vec<&str> = line.trim_start_matches('\t').split('\t').collect();
+        match f.as_slice() {
+            ["mod", path, version, ..] if *version != "(devel)" => {
+                out.insert((path.to_string(), strip(version)));
+            }
+            ["dep", path, version, ..] => {
+                if let Some(d) = last_dep.take() {
+                    out.insert(d);
+                }
+                last_dep = Some((path.to_string(), strip(version)));
+            }
+            ["=>", path, version, ..] => {
+                last_dep = Some((path.to_string(), strip(version)));
+            }
+            _ => {}
+        }
+    }
+    out.extend(last_dep);
+    out
+}
+
+/// Go binaries read by hull list exactly what the Go toolchain's `go version -m` lists: one
+/// built here with Debian's Go from a module that requires another through a replacement
+/// (served by a local file-system module proxy, so no network), and the Go programs Debian
+/// ships (built in GOPATH mode: a toolchain version and nothing else).
+#[test]
+fn go_binaries_equal_go_version_m() {
+    let Some(_) = test_images(&["go", "python3"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A module proxy on disk: example.com/greet v1.2.3.
+    let v = d.join("proxy/example.com/greet/@v");
+    std::fs::create_dir_all(&v).unwrap();
+    std::fs::write(v.join("list"), "v1.2.3\n").unwrap();
+    std::fs::write(v.join("v1.2.3.info"), r#"{"Version":"v1.2.3"}"#).unwrap();
+    let gomod = "module example.com/greet\n\ngo 1.19\n";
+    std::fs::write(v.join("v1.2.3.mod"), gomod).unwrap();
+    let zipped = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\n\
+             z = zipfile.ZipFile(sys.argv[1], 'w')\n\
+             z.writestr('example.com/greet@v1.2.3/go.mod', sys.argv[2])\n\
+             z.writestr('example.com/greet@v1.2.3/greet.go', 'package greet\\n\\nfunc Hello() string { return \"hi\" }\\n')\n\
+             z.close()",
+        ])
+        .arg(v.join("v1.2.3.zip"))
+        .arg(gomod)
+        .status()
+        .unwrap();
+    assert!(zipped.success());
+    let app = d.join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("go.mod"),
+        "module example.com/app\n\ngo 1.19\n\nrequire example.com/hello v1.0.0\n\n\
+         replace example.com/hello v1.0.0 => example.com/greet v1.2.3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("main.go"),
+        "package main\n\nimport (\n\t\"fmt\"\n\n\tgreet \"example.com/hello\"\n)\n\n\
+         func main() { fmt.Println(greet.Hello()) }\n",
+    )
+    .unwrap();
+    let built = Command::new("go")
+        .args(["build", "-o", "app", "."])
+        .current_dir(&app)
+        .env("GOPROXY", format!("file://{}", d.join("proxy").display()))
+        .env("GOSUMDB", "off")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOCACHE", d.join("gocache"))
+        .env("GOPATH", d.join("gopath"))
+        .env("CGO_ENABLED", "0")
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+
+    let mut bins: Vec<(String, std::path::PathBuf)> =
+        vec![("usr/local/bin/app".into(), app.join("app"))];
+    for b in ["docker-registry", "skopeo", "umoci"] {
+        bins.push((format!("usr/bin/{b}"), Path::new("/usr/bin").join(b)));
+    }
+    let contents: Vec<Vec<u8>> = bins
+        .iter()
+        .map(|(_, p)| std::fs::read(p).unwrap())
+        .collect();
+    let entries: Vec<E> = bins
+        .iter()
+        .zip(&contents)
+        .map(|((at, _), b)| E::Mode(at, b, 0o755))
+        .collect();
+    let img = d.join("go.tar");
+    docker_archive(&img, &[layer(&entries)], None);
+    let v = json_of(&run(&[
+        "sbom",
+        "--no-cache",
+        "-f",
+        "json",
+        img.to_str().unwrap(),
+    ]));
+    for (at, path) in &bins {
+        let ours: Set = v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["location"]["path"] == format!("/{at}"))
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().to_string(),
+                    p["version"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let theirs = go_version_m(path);
+        assert_eq!(ours, theirs, "{at}");
+    }
+    // The built binary's replacement is what was compiled in.
+    assert!(go_version_m(&app.join("app")).contains(&("example.com/greet".into(), "1.2.3".into())));
 }
