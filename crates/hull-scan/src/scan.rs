@@ -374,17 +374,17 @@ impl Visit for LayerVisitor<'_> {
         match e.kind {
             EntryKind::File => {
                 if let Some(s) = &self.secrets_opts {
-                    out.secrets.extend(s.scan(e.path, &e.bytes));
+                    out.secrets.extend(s.scan(e.path, e.bytes));
                 }
                 if wanted_bound(e.path, registry::Scope::Image, e.bytes.len() as u64).is_some() {
                     out.files.insert(
                         e.path.to_string(),
-                        analyze_file(e.path, &e.bytes, registry::Scope::Image),
+                        analyze_file(e.path, e.bytes, registry::Scope::Image),
                     );
                 }
                 if let Some(feeder) = self.malware {
                     if e.bytes.len() as u64 <= feeder.max_file {
-                        feeder.send(e.path, e.bytes);
+                        feeder.send(e.path, e.bytes.to_vec());
                     }
                 }
             }

@@ -87,7 +87,7 @@ impl Visit for DbVisitor {
                 let Some(db) = ChecksumDb::at(e.path) else {
                     return;
                 };
-                match read_db(db, e.path, &e.bytes) {
+                match read_db(db, e.path, e.bytes) {
                     Ok(r) => self.out.checksums.dbs.push(r),
                     Err(message) => self.warning(e.path, message),
                 }
@@ -96,7 +96,7 @@ impl Visit for DbVisitor {
             EntryKind::OpaqueDir => self.out.opaque_dirs.push(e.path.to_string()),
             EntryKind::NotRegular => {
                 if let Some(dir) = merged_dir(e.path) {
-                    if links_into_usr(dir, &e.bytes) {
+                    if links_into_usr(dir, e.bytes) {
                         self.out.checksums.merged_usr.push(e.path.to_string());
                     }
                 }
