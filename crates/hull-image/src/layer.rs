@@ -579,7 +579,8 @@ mod tests {
             path.starts_with("/etc/").then_some(1024)
         }
         fn entry(&mut self, e: Entry<'_>) {
-            self.files.push((e.path.to_string(), e.kind, e.bytes.to_vec()));
+            self.files
+                .push((e.path.to_string(), e.kind, e.bytes.to_vec()));
         }
         fn warning(&mut self, path: &str, message: String) {
             self.warnings.push((path.to_string(), message));
