@@ -40,11 +40,16 @@ pub struct OsChecksums {
     /// `/bin`, `/lib`, … where this layer makes them symlinks to `usr/…`.
     #[serde(default)]
     pub merged_usr: Vec<String>,
+    /// Whether the layer was read for these at all. A registry layer is not (that would
+    /// download it twice): what its databases say is unknown, and so is every file whose
+    /// check would depend on it.
+    #[serde(default)]
+    pub read: bool,
 }
 
 impl OsChecksums {
     pub fn is_empty(&self) -> bool {
-        self.dbs.is_empty() && self.merged_usr.is_empty()
+        !self.read && self.dbs.is_empty() && self.merged_usr.is_empty()
     }
 }
 
@@ -114,8 +119,10 @@ impl Visit for DbVisitor {
 
 /// The first pass over one layer: its package databases, whiteouts and opaque directories.
 /// An uncompressed local layer is read by its tar headers alone, seeking past the files;
-/// anything else is read (and its digests checked) in full. Either way the main pass
-/// verifies the bytes it scans, and an image whose digests fail yields no report.
+/// a compressed local one is read (and its digests checked) in full; a registry layer is
+/// not read at all (it would be downloaded twice) and comes back unknown (`read` false).
+/// Either way the main pass verifies the bytes it scans, and an image whose digests fail
+/// yields no report.
 pub(crate) fn read_layer_dbs(
     image: &Image,
     layer: &LayerRef,
@@ -126,11 +133,13 @@ pub(crate) fn read_layer_dbs(
         out: LayerDbs::default(),
         layer: Some(layer.diff_id.clone()),
     };
-    if let Some(window) = image.open_layer_seekable(layer) {
-        let mut v = fresh();
-        if peek_layer(window?, &label, limits, &mut v)? {
-            return Ok(v.out);
-        }
+    let Some(window) = image.open_layer_seekable(layer) else {
+        return Ok(LayerDbs::default());
+    };
+    let mut v = fresh();
+    if peek_layer(window?, &label, limits, &mut v)? {
+        v.out.checksums.read = true;
+        return Ok(v.out);
     }
     let mut v = fresh();
     walk_layer(
@@ -141,6 +150,7 @@ pub(crate) fn read_layer_dbs(
         limits,
         &mut v,
     )?;
+    v.out.checksums.read = true;
     Ok(v.out)
 }
 
@@ -148,6 +158,7 @@ pub(crate) fn read_layer_dbs(
 /// (regular files only: a symlink is not followed out of the directory).
 pub(crate) fn read_dir_dbs(root: &std::path::Path) -> LayerDbs {
     let mut out = LayerDbs::default();
+    out.checksums.read = true;
     for dir in MERGED_USR {
         if let Ok(target) = std::fs::read_link(root.join(&dir[1..])) {
             if links_into_usr(dir, target.as_os_str().as_encoded_bytes()) {
@@ -242,6 +253,8 @@ struct Owned {
 struct LayerIndex {
     files: HashMap<String, Owned>,
     dbs: HashSet<u32>,
+    /// The layer's databases were not read (see [`OsChecksums::read`]).
+    unknown: bool,
     merged_usr: Vec<String>,
     whiteouts: Vec<String>,
     opaque_dirs: Vec<String>,
@@ -278,6 +291,7 @@ impl OsFileIndex {
         let mut db_ids: HashMap<String, u32> = HashMap::new();
         for l in layers {
             let mut li = LayerIndex {
+                unknown: !l.checksums.read,
                 merged_usr: l.checksums.merged_usr.clone(),
                 whiteouts: l.whiteouts.clone(),
                 opaque_dirs: l.opaque_dirs.clone(),
@@ -330,6 +344,10 @@ impl OsFileIndex {
     fn owner(&self, layer: usize, path: &str) -> Option<&Owned> {
         let top = layer.min(self.layers.len().checked_sub(1)?);
         for j in (0..=top).rev() {
+            // A layer whose databases are unknown may have changed what owns the path.
+            if self.layers[j].unknown {
+                return None;
+            }
             let Some(o) = self.layers[j].files.get(path) else {
                 continue;
             };
@@ -442,6 +460,7 @@ mod tests {
                     })
                     .collect(),
                 merged_usr: vec![],
+                read: true,
             },
             whiteouts: whiteouts.iter().map(|s| s.to_string()).collect(),
             ..LayerDbs::default()
@@ -509,6 +528,18 @@ mod tests {
         assert!(links_into_usr("/bin", b"usr/bin"));
         assert!(links_into_usr("/lib64", b"/usr/lib64/"));
         assert!(!links_into_usr("/bin", b"../tmp"));
+    }
+
+    #[test]
+    fn a_layer_not_read_makes_the_files_above_it_unverifiable() {
+        let l0 = layer(vec![(LS, "coreutils", vec![("/bin/ls", b"v1")])], &[]);
+        let unknown = LayerDbs::default();
+        let l2 = layer(vec![], &[]);
+        let idx = OsFileIndex::new(&[&l0, &unknown, &l2]);
+        assert_eq!(idx.check(0, "/bin/ls", b"v1"), Verdict::Verified);
+        // Layer 1 may have upgraded or removed coreutils: neither skipped nor reported.
+        assert_eq!(idx.check(1, "/bin/ls", b"v2"), Verdict::Unowned);
+        assert_eq!(idx.check(2, "/bin/ls", b"v1"), Verdict::Unowned);
     }
 
     #[test]
