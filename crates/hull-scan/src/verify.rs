@@ -16,7 +16,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use hull_analyzer::pkgdb::checksums::{ChecksumDb, FileDigest, PackageFiles};
+use hull_analyzer::pkgdb::checksums::{ChecksumDb, FileDigest, PackageFiles, DPKG_DIRS};
 use hull_image::{peek_layer, walk_layer, Entry, EntryKind, Image, LayerRef, Limits, Visit};
 use hull_types::{Detection, DetectionKind, Severity};
 use md5::Digest as _;
@@ -166,21 +166,13 @@ pub(crate) fn read_dir_dbs(root: &std::path::Path) -> LayerDbs {
             }
         }
     }
-    let mut candidates: Vec<String> = ["/lib/apk/db/installed"]
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    for dir in ["/var/lib/rpm/", "/usr/lib/sysimage/rpm/", "/usr/share/rpm/"] {
-        for f in ["Packages", "Packages.db", "rpmdb.sqlite"] {
-            candidates.push(format!("{dir}{f}"));
-        }
-    }
-    for dir in ["/var/lib/dpkg/info", "/var/lib/dpkg/status.d"] {
+    let mut candidates = ChecksumDb::fixed_paths();
+    for dir in DPKG_DIRS {
         let Ok(rd) = std::fs::read_dir(root.join(&dir[1..])) else {
             continue;
         };
         for e in rd.flatten() {
-            candidates.push(format!("{dir}/{}", e.file_name().to_string_lossy()));
+            candidates.push(format!("{dir}{}", e.file_name().to_string_lossy()));
         }
     }
     candidates.sort();

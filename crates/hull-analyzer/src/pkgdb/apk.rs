@@ -11,7 +11,7 @@ use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 /// `/lib/apk/db/installed`.
 pub struct Apk;
 
-const INSTALLED: &str = "/lib/apk/db/installed";
+pub(crate) const INSTALLED: &str = "/lib/apk/db/installed";
 
 impl Analyzer for Apk {
     fn id(&self) -> AnalyzerId {

@@ -66,7 +66,14 @@ pub enum ChecksumDb {
     RpmSqlite,
 }
 
-const DPKG_DIRS: &[&str] = &["/var/lib/dpkg/info/", "/var/lib/dpkg/status.d/"];
+/// Where dpkg keeps one `<package>.md5sums` per package.
+pub const DPKG_DIRS: &[&str] = &["/var/lib/dpkg/info/", "/var/lib/dpkg/status.d/"];
+
+const RPM_FILES: [(&str, ChecksumDb); 3] = [
+    ("Packages", ChecksumDb::RpmBerkeley),
+    ("Packages.db", ChecksumDb::RpmNdb),
+    ("rpmdb.sqlite", ChecksumDb::RpmSqlite),
+];
 
 impl ChecksumDb {
     /// The database at `path`, if it is one.
@@ -77,17 +84,23 @@ impl ChecksumDb {
         }) {
             return Some(Self::DpkgMd5sums);
         }
-        if path == "/lib/apk/db/installed" {
+        if path == super::apk::INSTALLED {
             return Some(Self::ApkInstalled);
         }
-        [
-            ("Packages", Self::RpmBerkeley),
-            ("Packages.db", Self::RpmNdb),
-            ("rpmdb.sqlite", Self::RpmSqlite),
-        ]
-        .into_iter()
-        .find(|(f, _)| rpm::in_rpm_dir(path, f))
-        .map(|(_, db)| db)
+        RPM_FILES
+            .into_iter()
+            .find(|(f, _)| rpm::in_rpm_dir(path, f))
+            .map(|(_, db)| db)
+    }
+
+    /// Every database path that is not one per package (apk's, rpm's in each of its
+    /// directories), for reading a root filesystem without walking it.
+    pub fn fixed_paths() -> Vec<String> {
+        let mut out = vec![super::apk::INSTALLED.to_string()];
+        for dir in rpm::DIRS {
+            out.extend(RPM_FILES.iter().map(|(f, _)| format!("{dir}{f}")));
+        }
+        out
     }
 
     /// The largest database file read.
@@ -254,6 +267,12 @@ mod tests {
             Some(ChecksumDb::RpmSqlite)
         );
         assert_eq!(ChecksumDb::at("/usr/bin/ls"), None);
+        let fixed = ChecksumDb::fixed_paths();
+        assert_eq!(fixed.len(), 10);
+        assert!(
+            fixed.iter().all(|p| ChecksumDb::at(p).is_some()),
+            "{fixed:?}"
+        );
     }
 
     #[test]

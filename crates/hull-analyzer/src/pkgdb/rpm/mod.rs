@@ -18,7 +18,7 @@ pub use header::RpmHeader;
 
 /// The directories rpm keeps its database in: the classic one, and the one Fedora and SUSE
 /// moved to (`/var/lib/rpm` is then often a symlink to it, which hull does not follow).
-const DIRS: &[&str] = &["/var/lib/rpm/", "/usr/lib/sysimage/rpm/", "/usr/share/rpm/"];
+pub(crate) const DIRS: &[&str] = &["/var/lib/rpm/", "/usr/lib/sysimage/rpm/", "/usr/share/rpm/"];
 
 pub(crate) fn in_rpm_dir(path: &str, file: &str) -> bool {
     DIRS.iter()
