@@ -6,7 +6,7 @@
 //! own bound). Digests are compared at the end; on a mismatch the caller must discard
 //! whatever the visitor collected.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 
@@ -105,6 +105,144 @@ pub trait Visit {
     fn special_mode(&mut self, _path: &str, _mode: u32, _is_dir: bool) {}
 }
 
+/// A buffered reader whose SHA-256 is computed on another thread.
+///
+/// The layer's bytes are read into whole chunks; once the walker has moved past a chunk it
+/// goes to the hashing thread, which hands the buffer back for reuse. The hash sees exactly
+/// the bytes the walker saw (no second read of the source, so nothing can change between
+/// the two), and SHA-256, the largest cost of an uncompressed layer, no longer shares a
+/// core with reading and parsing. At most [`POOL`] chunks exist at once.
+struct HashOffload<R> {
+    inner: R,
+    cur: Vec<u8>,
+    pos: usize,
+    /// Chunks the walker is done with, in order, to the hashing thread.
+    to_hash: Option<mpsc::SyncSender<Vec<u8>>>,
+    /// Buffers the hashing thread has finished with.
+    free: mpsc::Receiver<Vec<u8>>,
+    allocated: usize,
+    count: Arc<AtomicU64>,
+    limit: u64,
+    eof: bool,
+}
+
+/// Bytes read from the source per chunk.
+const READ_CHUNK: usize = 1 << 20;
+/// Chunks in flight between the reader and the hashing thread.
+const POOL: usize = 4;
+
+/// Starts the hashing thread in `scope` and returns the reader feeding it. The thread's
+/// result is the digest of every byte the reader consumed before it was dropped.
+fn hash_offload<'s, 'e, R: Read>(
+    scope: &'s std::thread::Scope<'s, 'e>,
+    inner: R,
+    count: Arc<AtomicU64>,
+) -> (HashOffload<R>, std::thread::ScopedJoinHandle<'s, Digest>) {
+    let (to_hash, chunks) = mpsc::sync_channel::<Vec<u8>>(POOL);
+    let (give_back, free) = mpsc::channel::<Vec<u8>>();
+    let hasher = scope.spawn(move || {
+        let mut h = Sha256::new();
+        for chunk in chunks {
+            h.update(&chunk);
+            // The reader may be gone already; the buffer is then simply freed.
+            let _ = give_back.send(chunk);
+        }
+        Digest::from_sha256_bytes(&h.finalize().into())
+    });
+    let reader = HashOffload {
+        inner,
+        cur: Vec::new(),
+        pos: 0,
+        to_hash: Some(to_hash),
+        free,
+        allocated: 0,
+        count,
+        limit: u64::MAX,
+        eof: false,
+    };
+    (reader, hasher)
+}
+
+impl<R: Read> HashOffload<R> {
+    /// Hands the current chunk to the hashing thread.
+    fn pass_on(&mut self) -> io::Result<()> {
+        let chunk = std::mem::take(&mut self.cur);
+        self.pos = 0;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let tx = self
+            .to_hash
+            .as_ref()
+            .ok_or_else(|| io::Error::other("hashing finished"))?;
+        tx.send(chunk)
+            .map_err(|_| io::Error::other("hashing thread stopped"))
+    }
+
+    fn next_buffer(&mut self) -> io::Result<Vec<u8>> {
+        if let Ok(b) = self.free.try_recv() {
+            return Ok(b);
+        }
+        if self.allocated < POOL {
+            self.allocated += 1;
+            return Ok(vec![0; READ_CHUNK]);
+        }
+        self.free
+            .recv()
+            .map_err(|_| io::Error::other("hashing thread stopped"))
+    }
+
+    /// Hands the last chunk over and closes the channel: the hashing thread then returns.
+    fn finish(mut self) -> io::Result<()> {
+        self.pass_on()?;
+        self.to_hash = None;
+        Ok(())
+    }
+}
+
+impl<R: Read> BufRead for HashOffload<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos == self.cur.len() && !self.eof {
+            self.pass_on()?;
+            let mut buf = self.next_buffer()?;
+            buf.resize(READ_CHUNK, 0);
+            let mut filled = 0;
+            while filled < READ_CHUNK {
+                match self.inner.read(&mut buf[filled..]) {
+                    Ok(0) => {
+                        self.eof = true;
+                        break;
+                    }
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            buf.truncate(filled);
+            let total = self.count.fetch_add(filled as u64, Ordering::Relaxed) + filled as u64;
+            if total > self.limit {
+                return Err(io::Error::other(format!("more than {} bytes", self.limit)));
+            }
+            self.cur = buf;
+        }
+        Ok(&self.cur[self.pos..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.cur.len());
+    }
+}
+
+impl<R: Read> Read for HashOffload<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(buf.len());
+        buf[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
 /// A reader that hashes and counts what passes through it, and fails past `limit` bytes.
 struct Hashing<R> {
     inner: R,
@@ -186,9 +324,11 @@ const CHUNK: usize = 256 << 10;
 /// archive). `expected_blob` and `expected_diff_id` are checked on the bytes read; either may
 /// be unknown (`None`).
 ///
-/// An uncompressed blob is its own tar stream, so one SHA-256 serves as both digests. A
-/// compressed blob is decompressed (and its blob digest computed) on a second thread while
-/// this one hashes the tar stream and walks it, so inflate and SHA-256 run side by side.
+/// The blob's SHA-256 is computed on a thread of its own from the very chunks this one reads
+/// ([`HashOffload`]). An uncompressed blob is its own tar stream, so that one SHA-256 serves
+/// as both digests, and reading, parsing and the visitor run beside it. A compressed blob is
+/// decompressed on a further thread while this one hashes the tar stream and walks it, so
+/// inflate and both SHA-256s run side by side.
 pub fn walk_layer<R: Read + Send>(
     raw: R,
     label: &str,
@@ -203,141 +343,53 @@ pub fn walk_layer<R: Read + Send>(
         reason,
     };
     let raw_count = Arc::new(AtomicU64::new(0));
-    let raw = Hashing {
-        inner: raw,
-        hasher: Sha256::new(),
-        count: raw_count.clone(),
-        limit: u64::MAX,
-    };
-    let mut buffered = BufReader::with_capacity(1 << 20, raw);
-    // Read the magic bytes fully even if the source returns them in pieces.
-    let mut magic = Vec::with_capacity(4);
-    while magic.len() < 4 {
-        let buf = buffered
+    let (blob, diff_id, size, compression) = std::thread::scope(|s| {
+        let (mut raw, raw_hasher) = hash_offload(s, raw, raw_count.clone());
+        // A chunk is filled whole unless the blob ends: fewer than 4 bytes is the whole blob.
+        let head = raw
             .fill_buf()
             .map_err(|e| layer_err("", format!("read: {e}")))?;
-        if buf.is_empty() {
-            break;
-        }
-        let take = (4 - magic.len()).min(buf.len());
-        magic.extend_from_slice(&buf[..take]);
-        buffered.consume(take);
-    }
-    let compression = if magic.starts_with(GZIP) {
-        Compression::Gzip
-    } else if magic.starts_with(ZSTD) {
-        Compression::Zstd
-    } else {
-        Compression::None
-    };
-    let stream = io::Cursor::new(magic).chain(buffered);
-
-    let (blob, diff_id, size) = if compression == Compression::None {
-        // The blob is its own tar stream: one SHA-256 serves as both digests, and the walker
-        // skips file contents by consuming the read buffer instead of copying it out.
-        let mut stream = Skipping {
-            inner: stream,
-            pos: 0,
+        let compression = if head.starts_with(GZIP) {
+            Compression::Gzip
+        } else if head.starts_with(ZSTD) {
+            Compression::Zstd
+        } else {
+            Compression::None
         };
-        stream.inner.get_mut().1.get_mut().limit = limits.max_layer_bytes;
-        let mut archive = tar::Archive::new(&mut stream);
-        let entries = archive
-            .entries_with_seek()
-            .map_err(|e| layer_err("", format!("tar: {e}")))?;
-        walk_entries(entries, limits, visitor)
-            .map_err(|(path, reason)| layer_err(&path, reason))?;
-        stream
-            .skip_to_end()
-            .map_err(|e| layer_err("", format!("read: {e}")))?;
-        let raw = stream.inner.into_inner().1.into_inner();
-        let d = Digest::from_sha256_bytes(&raw.hasher.finalize().into());
-        (d.clone(), d, raw_count.load(Ordering::Relaxed))
-    } else {
-        let decoder = match compression {
-            Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(stream)),
-            _ => Decoder::Zstd(
-                zstd::stream::read::Decoder::with_buffer(stream)
-                    .map_err(|e| layer_err("", format!("zstd: {e}")))?,
-            ),
-        };
-        let max_ratio = limits.max_ratio;
-        let counted = raw_count.clone();
-        std::thread::scope(|s| {
-            let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(16);
-            let producer = s.spawn(move || -> io::Result<Digest> {
-                let mut decoder = decoder;
-                let mut out = 0u64;
-                loop {
-                    let mut chunk = vec![0u8; CHUNK];
-                    let mut filled = 0;
-                    while filled < CHUNK {
-                        match decoder.read(&mut chunk[filled..]) {
-                            Ok(0) => break,
-                            Ok(n) => filled += n,
-                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                            Err(e) => {
-                                let msg = e.to_string();
-                                let _ = tx.send(Err(e));
-                                return Err(io::Error::other(msg));
-                            }
-                        }
-                    }
-                    out += filled as u64;
-                    if out > 256 << 20 && out / counted.load(Ordering::Relaxed).max(1) > max_ratio {
-                        let msg =
-                            format!("decompression ratio above {max_ratio}:1 (decompression bomb)");
-                        let _ = tx.send(Err(io::Error::other(msg.clone())));
-                        return Err(io::Error::other(msg));
-                    }
-                    if filled == 0 {
-                        break;
-                    }
-                    chunk.truncate(filled);
-                    if tx.send(Ok(chunk)).is_err() {
-                        // The walker stopped; its error is the one to report.
-                        return Err(io::Error::other("walker stopped"));
-                    }
-                }
-                drop(tx);
-                // Hash whatever follows the compressed stream, then the blob digest is whole.
-                let (_, mut rest) = decoder.into_inner().into_inner();
-                io::copy(&mut rest, &mut io::sink())?;
-                let raw = rest.into_inner();
-                Ok(Digest::from_sha256_bytes(&raw.hasher.finalize().into()))
-            });
-            let diff_count = Arc::new(AtomicU64::new(0));
-            let mut diff = Hashing {
-                inner: ChannelReader {
-                    rx,
-                    cur: Vec::new(),
-                    pos: 0,
-                },
-                hasher: Sha256::new(),
-                count: diff_count.clone(),
-                limit: limits.max_layer_bytes,
+        let (diff_id, size) = if compression == Compression::None {
+            // The blob is its own tar stream: one SHA-256 serves as both digests, and the
+            // walker skips file contents by consuming the read buffer instead of copying it.
+            raw.limit = limits.max_layer_bytes;
+            let mut stream = Skipping { inner: raw, pos: 0 };
+            let mut archive = tar::Archive::new(&mut stream);
+            let entries = archive
+                .entries_with_seek()
+                .map_err(|e| layer_err("", format!("tar: {e}")))?;
+            walk_entries(entries, limits, visitor)
+                .map_err(|(path, reason)| layer_err(&path, reason))?;
+            stream
+                .skip_to_end()
+                .and_then(|()| stream.inner.finish())
+                .map_err(|e| layer_err("", format!("read: {e}")))?;
+            (None, raw_count.load(Ordering::Relaxed))
+        } else {
+            let decoder = match compression {
+                Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(raw)),
+                _ => Decoder::Zstd(
+                    zstd::stream::read::Decoder::with_buffer(raw)
+                        .map_err(|e| layer_err("", format!("zstd: {e}")))?,
+                ),
             };
-            let mut archive = tar::Archive::new(&mut diff);
-            let walked = archive
-                .entries()
-                .map_err(|e| (String::new(), format!("tar: {e}")))
-                .and_then(|entries| walk_entries(entries, limits, visitor))
-                .map_err(|(path, reason)| layer_err(&path, reason));
-            let walked = walked.and_then(|()| {
-                io::copy(&mut diff, &mut io::sink())
-                    .map(|_| ())
-                    .map_err(|e| layer_err("", format!("read: {e}")))
-            });
-            let Hashing { inner, hasher, .. } = diff;
-            drop(inner);
-            let produced = producer
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("decompression thread panicked")));
-            walked?;
-            let blob = produced.map_err(|e| layer_err("", format!("read: {e}")))?;
-            let diff_id = Digest::from_sha256_bytes(&hasher.finalize().into());
-            Ok::<_, ImageError>((blob, diff_id, diff_count.load(Ordering::Relaxed)))
-        })?
-    };
+            let (d, n) = walk_compressed(decoder, limits, &raw_count, visitor)
+                .map_err(|(path, reason)| layer_err(&path, reason))?;
+            (Some(d), n)
+        };
+        let blob = raw_hasher
+            .join()
+            .map_err(|_| layer_err("", "hashing thread panicked".into()))?;
+        let diff_id = diff_id.unwrap_or_else(|| blob.clone());
+        Ok::<_, ImageError>((blob, diff_id, size, compression))
+    })?;
 
     let check = |which: &str, expected: Option<&Digest>, actual: &Digest| match expected {
         Some(exp) if exp != actual => Err(ImageError::DigestMismatch {
@@ -355,6 +407,93 @@ pub fn walk_layer<R: Read + Send>(
         compressed_size: raw_count.load(Ordering::Relaxed),
         size,
         compression,
+    })
+}
+
+/// The compressed half of [`walk_layer`]: `decoder` inflates on a thread of its own while
+/// this one hashes the tar stream (the diff_id) and walks it. Returns the diff_id and the
+/// tar stream's size, or the path and reason of the first failure.
+fn walk_compressed<R: Read + Send>(
+    decoder: Decoder<HashOffload<R>>,
+    limits: &Limits,
+    raw_count: &Arc<AtomicU64>,
+    visitor: &mut dyn Visit,
+) -> Result<(Digest, u64), (String, String)> {
+    let max_ratio = limits.max_ratio;
+    std::thread::scope(|s| {
+        let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(16);
+        let producer = s.spawn(move || -> io::Result<()> {
+            let mut decoder = decoder;
+            let mut out = 0u64;
+            loop {
+                let mut chunk = vec![0u8; CHUNK];
+                let mut filled = 0;
+                while filled < CHUNK {
+                    match decoder.read(&mut chunk[filled..]) {
+                        Ok(0) => break,
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            let msg = e.to_string();
+                            let _ = tx.send(Err(e));
+                            return Err(io::Error::other(msg));
+                        }
+                    }
+                }
+                out += filled as u64;
+                if out > 256 << 20 && out / raw_count.load(Ordering::Relaxed).max(1) > max_ratio {
+                    let msg =
+                        format!("decompression ratio above {max_ratio}:1 (decompression bomb)");
+                    let _ = tx.send(Err(io::Error::other(msg.clone())));
+                    return Err(io::Error::other(msg));
+                }
+                if filled == 0 {
+                    break;
+                }
+                chunk.truncate(filled);
+                if tx.send(Ok(chunk)).is_err() {
+                    // The walker stopped; its error is the one to report.
+                    return Err(io::Error::other("walker stopped"));
+                }
+            }
+            drop(tx);
+            // Hash whatever follows the compressed stream, then the blob digest is whole.
+            let mut rest = decoder.into_inner();
+            io::copy(&mut rest, &mut io::sink())?;
+            rest.finish()
+        });
+        let diff_count = Arc::new(AtomicU64::new(0));
+        let mut diff = Hashing {
+            inner: ChannelReader {
+                rx,
+                cur: Vec::new(),
+                pos: 0,
+            },
+            hasher: Sha256::new(),
+            count: diff_count.clone(),
+            limit: limits.max_layer_bytes,
+        };
+        let mut archive = tar::Archive::new(&mut diff);
+        let walked = archive
+            .entries()
+            .map_err(|e| (String::new(), format!("tar: {e}")))
+            .and_then(|entries| walk_entries(entries, limits, visitor));
+        let walked = walked.and_then(|()| {
+            io::copy(&mut diff, &mut io::sink())
+                .map(|_| ())
+                .map_err(|e| (String::new(), format!("read: {e}")))
+        });
+        let Hashing { inner, hasher, .. } = diff;
+        drop(inner);
+        let produced = producer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("decompression thread panicked")));
+        walked?;
+        produced.map_err(|e| (String::new(), format!("read: {e}")))?;
+        Ok((
+            Digest::from_sha256_bytes(&hasher.finalize().into()),
+            diff_count.load(Ordering::Relaxed),
+        ))
     })
 }
 
