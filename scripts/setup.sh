@@ -7,7 +7,11 @@ set -euo pipefail
 # OS file digests; clamav-daemon is the clamd the `--clamd` test talks to; golang-go builds a
 # Go binary and gives `go version -m`, the reference for the Go binary reader.
 pkgs=(debootstrap umoci skopeo docker-registry apache2-utils openssl python3 python3-rpm
-      python3-apt python3-packaging pigz zstd yara rpm debsums clamav-daemon golang-go)
+      python3-apt python3-packaging pigz zstd yara rpm debsums clamav-daemon golang-go
+      # Debian's Java packages: their jars against Debian's maven-repo and dpkg (debian_jars.rs).
+      libguava-java libguice-java libtomcat10-java liblog4j2-java libjackson2-databind-java
+      libcommons-collections3-java libxstream-java libyaml-snake-java libcommons-lang3-java
+      libslf4j-java)
 command -v node >/dev/null || pkgs+=(nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
 missing=()

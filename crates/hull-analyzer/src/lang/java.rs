@@ -3,9 +3,9 @@
 //! Each archive yields the artifacts its `pom.properties` files (Maven writes them to
 //! `META-INF/maven/<group>/<artifact>/`) name (a shaded or fat jar carries several); archives inside it (`BOOT-INF/lib`,
 //! `WEB-INF/lib`, any nested `.jar`) are opened too, to a bounded depth and total size.
-//! An archive without `pom.properties` is identified by its `MANIFEST.MF`
-//! (`Implementation-*`, then `Bundle-*` fields), else by its file name
-//! (`artifact-1.2.3.jar`).
+//! An archive none of whose `pom.properties` names it (none at all, or only those of what was
+//! shaded into it) is identified by its `MANIFEST.MF` (`Implementation-*`, then `Bundle-*`
+//! fields) and its file name (`artifact-1.2.3.jar`).
 
 use std::io::{Cursor, Read};
 
@@ -33,7 +33,7 @@ impl Analyzer for JavaArchive {
         AnalyzerId("java-archive")
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
         is_archive(base(path))
@@ -105,36 +105,23 @@ fn archive(
             nested.push((ename, data));
         }
     }
-    let mut found = false;
-    for p in &poms {
-        if let Some((g, a, v)) = pom_properties(p) {
-            out.push(package(PackageKind::Maven, &format!("{g}:{a}"), &v, path));
-            found = true;
-        }
-    }
-    if !found {
-        let from_manifest = manifest.as_deref().and_then(from_manifest);
-        let from_name = from_file_name(name);
-        let pick = match (from_manifest, from_name) {
-            // Archives are named `artifactId-version.jar` by Maven and Gradle: the file name
-            // gives the artifact and version; the manifest, where it says, the group.
-            (Some((g, _, v)), Some((fa, fv))) => Some((
-                g.unwrap_or_else(|| fa.clone()),
-                fa,
-                if fv.is_empty() { v } else { fv },
-            )),
-            (Some((g, a, v)), None) if !a.is_empty() && !v.is_empty() => {
-                Some((g.unwrap_or_else(|| a.clone()), a, v))
-            }
-            // `org.eclipse.sisu.inject-0.3.5.jar`: a dotted name is `group.artifact`-like;
-            // its group is all but the last segment.
-            (None, Some((a, v))) => {
-                let g = a.rsplit_once('.').map_or(a.clone(), |(g, _)| g.to_string());
-                Some((g, a, v))
-            }
-            _ => None,
-        };
-        if let Some((g, a, v)) = pick {
+    let poms: Vec<(String, String, String)> =
+        poms.iter().filter_map(|p| pom_properties(p)).collect();
+    // The archive is itself one of its `pom.properties` when one has its file name
+    // (`log4j-1.2-api.jar`, `guava-31.1.jar`), its manifest's artifact name or its version;
+    // otherwise those describe only what was shaded into it (Guice's jar carries cglib's),
+    // and the archive is named from its manifest and file name as well.
+    // Names are compared by their letters and digits alone: Debian renames
+    // `geronimo-annotation_1.3_spec` to `geronimo-annotation-1.3-spec.jar`.
+    let stem = squash(name.rsplit_once('.').map_or(name, |(s, _)| s));
+    let own = own_identity(manifest.as_deref(), name).filter(|(_, a, v)| {
+        !poms.iter().any(|(_, pa, pv)| {
+            let pa = squash(pa);
+            stem.starts_with(&pa) || pa == squash(a) || same_version(pv, v)
+        })
+    });
+    for (g, a, v) in poms.iter().cloned().chain(own) {
+        if !a.is_empty() && !v.is_empty() {
             out.push(package(PackageKind::Maven, &format!("{g}:{a}"), &v, path));
         }
     }
@@ -143,6 +130,44 @@ fn archive(
         let _ = archive(&data, base(&ename), path, depth + 1, budget, out);
     }
     Ok(())
+}
+
+/// Lower-case letters and digits of `s`.
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// `1.33` and OSGi's `1.33.0` are one version.
+fn same_version(a: &str, b: &str) -> bool {
+    let trim = |v: &str| v.trim_end_matches(".0").to_string();
+    a == b || trim(a) == trim(b)
+}
+
+/// (group, artifact, version) of an archive from its `MANIFEST.MF` and file name, for when no
+/// `pom.properties` names it. The artifact may be empty (nothing names it).
+fn own_identity(manifest: Option<&[u8]>, name: &str) -> Option<(String, String, String)> {
+    let from_manifest = manifest.and_then(from_manifest);
+    let from_name = from_file_name(name);
+    match (from_manifest, from_name) {
+        // Archives are named `artifactId-version.jar` by Maven and Gradle: the file name
+        // gives the artifact and version; the manifest, where it says, the group.
+        (Some((g, _, v)), Some((fa, fv))) => Some((
+            g.unwrap_or_else(|| fa.clone()),
+            fa,
+            if fv.is_empty() { v } else { fv },
+        )),
+        (Some((g, a, v)), None) if !v.is_empty() => Some((g.unwrap_or_else(|| a.clone()), a, v)),
+        // `org.eclipse.sisu.inject-0.3.5.jar`: a dotted name is `group.artifact`-like;
+        // its group is all but the last segment.
+        (None, Some((a, v))) => {
+            let g = a.rsplit_once('.').map_or(a.clone(), |(g, _)| g.to_string());
+            Some((g, a, v))
+        }
+        _ => None,
+    }
 }
 
 fn pom_properties(b: &[u8]) -> Option<(String, String, String)> {
@@ -199,4 +224,116 @@ fn from_file_name(name: &str) -> Option<(String, String)> {
     let b = stem.as_bytes();
     let i = (1..b.len()).find(|&i| b[i - 1] == b'-' && b[i].is_ascii_digit())?;
     Some((stem[..i - 1].to_string(), stem[i..].to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn jar(entries: &[(&str, &str)]) -> Vec<u8> {
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, body) in entries {
+            z.start_file(*name, opts).unwrap();
+            z.write_all(body.as_bytes()).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    }
+
+    fn names(bytes: &[u8], path: &str) -> Vec<(String, String)> {
+        let out = JavaArchive.analyze(&FileInput { path, bytes }).unwrap();
+        let mut v: Vec<_> = out
+            .packages
+            .into_iter()
+            .map(|p| (p.name, p.version))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The layout of Debian's `guice.jar` (libguice-java 4.2.3): Guice's own manifest, and the
+    /// `pom.properties` of the cglib it shades. Debian's maven-repo records the jar as
+    /// `com.google.inject:guice:4.2.3`; hull reported only cglib before.
+    #[test]
+    fn shaded_pom_properties_do_not_hide_the_archive_itself() {
+        let manifest = "Manifest-Version: 1.0\r\nAutomatic-Module-Name: com.google.guice\r\n\
+                        Bundle-Name: guice\r\nBundle-SymbolicName: com.google.inject\r\n\
+                        Bundle-Version: 4.2.3\r\n";
+        let pom = "version=3.2.12\ngroupId=cglib\nartifactId=cglib\n";
+        let b = jar(&[
+            ("META-INF/MANIFEST.MF", manifest),
+            ("META-INF/maven/cglib/cglib/pom.properties", pom),
+        ]);
+        let got = names(&b, "/usr/share/java/guice.jar");
+        assert!(
+            got.contains(&("cglib:cglib".into(), "3.2.12".into())),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|(n, v)| n.ends_with(":guice") && v == "4.2.3"),
+            "{got:?}"
+        );
+    }
+
+    /// Debian's `log4j-1.2-api.jar` (its pom.properties has the file's name, which reads as
+    /// `log4j` version `1.2-api`) and `snakeyaml.jar` (manifest `SnakeYAML` `1.33.0`, pom
+    /// `snakeyaml` `1.33`): one package each, never a made-up `log4j 1.2-api`.
+    #[test]
+    fn the_file_name_or_a_differently_written_name_is_the_own_pom() {
+        let pom = "groupId=org.apache.logging.log4j\nartifactId=log4j-1.2-api\nversion=2.19.0\n";
+        let b = jar(&[(
+            "META-INF/maven/org.apache.logging.log4j/log4j-1.2-api/pom.properties",
+            pom,
+        )]);
+        assert_eq!(
+            names(&b, "/usr/share/java/log4j-1.2-api.jar"),
+            vec![(
+                "org.apache.logging.log4j:log4j-1.2-api".into(),
+                "2.19.0".into()
+            )]
+        );
+        let manifest = "Manifest-Version: 1.0\r\nBundle-Name: SnakeYAML\r\n\
+                        Bundle-SymbolicName: org.yaml.snakeyaml\r\nBundle-Version: 1.33.0\r\n";
+        let pom = "groupId=org.yaml\nartifactId=snakeyaml\nversion=1.33\n";
+        let b = jar(&[
+            ("META-INF/MANIFEST.MF", manifest),
+            ("META-INF/maven/org.yaml/snakeyaml/pom.properties", pom),
+        ]);
+        assert_eq!(
+            names(&b, "/usr/share/java/snakeyaml.jar"),
+            vec![("org.yaml:snakeyaml".into(), "1.33".into())]
+        );
+    }
+
+    /// A `pom.properties` with the archive's own artifact or version is the archive: nothing
+    /// more is guessed from its manifest or file name (a renamed `app.jar` stays one package).
+    #[test]
+    fn an_own_pom_properties_is_the_whole_identity() {
+        let manifest = "Manifest-Version: 1.0\r\nImplementation-Title: orders\r\n\
+                        Implementation-Version: 2.0.1\r\n";
+        let pom = "groupId=com.example\nartifactId=orders-service\nversion=2.0.1\n";
+        let b = jar(&[
+            ("META-INF/MANIFEST.MF", manifest),
+            (
+                "META-INF/maven/com.example/orders-service/pom.properties",
+                pom,
+            ),
+        ]);
+        assert_eq!(
+            names(&b, "/app/app.jar"),
+            vec![("com.example:orders-service".into(), "2.0.1".into())]
+        );
+        let b = jar(&[(
+            "META-INF/maven/com.example/orders-service/pom.properties",
+            pom,
+        )]);
+        assert_eq!(
+            names(&b, "/app/orders-service-2.0.1.jar"),
+            vec![("com.example:orders-service".into(), "2.0.1".into())]
+        );
+    }
 }

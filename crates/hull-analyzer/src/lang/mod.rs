@@ -24,9 +24,16 @@ use hull_types::{Location, Package, PackageKind};
 
 /// Whether `path` is a file the installed-package analyzers read (what an OS package may
 /// own): asked of those analyzers, so the two never disagree.
+///
+/// Java archives count: a jar a `.deb` installed (`libtomcat10-java`) is that package's,
+/// and its fixes arrive as Debian patches under the upstream version, so matching the jar
+/// against Maven advisories as well would report what Debian has fixed. Go and Rust
+/// binaries do not: they link their dependencies in statically, so a fixed library package
+/// does not fix a binary built against the old one, and their build info is the only record.
 pub fn installed_metadata(path: &str) -> bool {
     use crate::Analyzer;
     python::PythonInstalled.wants(path)
+        || java::JavaArchive.wants(path)
         || npm::NpmInstalled.wants(path)
         || gem::GemSpec.wants(path)
         || composer::ComposerInstalled.wants(path)

@@ -1,7 +1,8 @@
 //! dpkg's per-package file lists, `/var/lib/dpkg/info/<package>[:<arch>].list`: which
-//! language-package metadata files a `.deb` installed. A Python distribution or npm module
-//! shipped by a Debian package (`python3-requests`) is the OS package's, and is reported
-//! as that, not a second time as a language package.
+//! language-package metadata files and Java archives a `.deb` installed. A Python
+//! distribution, npm module or jar shipped by a Debian package (`python3-requests`,
+//! `libguava-java`) is the OS package's, and is reported as that, not a second time as a
+//! language package.
 
 use hull_types::PackageKind;
 
@@ -21,7 +22,7 @@ impl Analyzer for DpkgFiles {
         AnalyzerId("dpkg-files")
     }
     fn version(&self) -> u32 {
-        2
+        3
     }
     fn wants(&self, path: &str) -> bool {
         path.starts_with(DIR) && path.ends_with(".list") && !path[DIR.len()..].contains('/')
