@@ -11,7 +11,9 @@ pkgs=(debootstrap umoci skopeo docker-registry apache2-utils openssl python3 pyt
       # Debian's Java packages: their jars against Debian's maven-repo and dpkg (debian_jars.rs).
       libguava-java libguice-java libtomcat10-java liblog4j2-java libjackson2-databind-java
       libcommons-collections3-java libxstream-java libyaml-snake-java libcommons-lang3-java
-      libslf4j-java)
+      libslf4j-java
+      # Maven itself, offline against Debian's repository: the reference for pom.xml (maven_pom.rs).
+      maven libmaven-dependency-plugin-java junit4)
 command -v node >/dev/null || pkgs+=(nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
 missing=()
