@@ -127,3 +127,56 @@ fn apk_file_digests_match_syft() {
     }
     assert!(compared >= 30, "{compared}");
 }
+
+/// The file lists apk records (`F:` directory, `R:` file), which decide which language
+/// packages an apk owns: every file syft's tests list with a digest is in hull's list, and
+/// every path in hull's list is one syft lists.
+#[test]
+fn apk_file_lists_match_syft() {
+    use hull_analyzer::pkgdb::apk;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apk");
+    let mut compared = 0;
+    for fixture in ["syft-single", "syft-base", "syft-empty-deps-and-provides"] {
+        let expected: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("{fixture}.expected.json"))).unwrap(),
+        )
+        .unwrap();
+        let files: Vec<serde_json::Value> = expected["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["packages"].as_array().unwrap().iter())
+            .flat_map(|p| {
+                p["upstream.Metadata"]["Files"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        let all: BTreeSet<&str> = files.iter().filter_map(|f| f["Path"].as_str()).collect();
+        let with_digest: BTreeSet<&str> = files
+            .iter()
+            .filter(|f| f.get("Digest").is_some())
+            .filter_map(|f| f["Path"].as_str())
+            .collect();
+        let bytes = std::fs::read(dir.join(fixture)).unwrap();
+        let ours: BTreeSet<String> = apk::parse(&bytes)
+            .unwrap()
+            .into_iter()
+            .flat_map(|r| r.files)
+            .collect();
+        let ours: BTreeSet<&str> = ours.iter().map(String::as_str).collect();
+        assert!(
+            with_digest.is_subset(&ours),
+            "{fixture}: {:?}",
+            with_digest.difference(&ours)
+        );
+        assert!(
+            ours.is_subset(&all),
+            "{fixture}: {:?}",
+            ours.difference(&all)
+        );
+        compared += ours.len();
+    }
+    assert!(compared >= 30, "{compared}");
+}

@@ -93,8 +93,20 @@ pub struct OsOwned {
     pub name: String,
     pub version: String,
     pub path: String,
-    /// The rule that dropped it: `owned by deb python3-requests (dpkg file list)`.
+    /// The rule that dropped it: `owned by deb python3-requests (dpkg file list)`,
+    /// `owned by apk py3-six (apk database)`, `owned by rpm python3-six (rpm database)`.
     pub reason: String,
+}
+
+/// Where the package manager records the files it installed, for the reason a language
+/// package was left out.
+fn record_of(kind: PackageKind) -> &'static str {
+    match kind {
+        PackageKind::Deb => "dpkg file list",
+        PackageKind::Apk => "apk database",
+        PackageKind::Rpm => "rpm database",
+        _ => "package database",
+    }
 }
 
 /// `go.sum` lists every module version the module graph touched, not only what is built.
@@ -211,7 +223,7 @@ pub(crate) fn inventory(
                     name: p.name.clone(),
                     version: p.version.clone(),
                     path: p.location.path.clone(),
-                    reason: format!("owned by {kind} {owner} (dpkg file list)"),
+                    reason: format!("owned by {kind} {owner} ({})", record_of(*kind)),
                 });
                 false
             }

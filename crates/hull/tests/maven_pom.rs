@@ -24,7 +24,10 @@ const PLUGIN: &str = "org.apache.maven.plugins:maven-dependency-plugin:3.5.0";
 type Deps = BTreeSet<(String, String, bool)>;
 
 fn maven_ready() -> bool {
-    let mvn = Command::new("mvn").arg("-v").output().is_ok_and(|o| o.status.success());
+    let mvn = Command::new("mvn")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success());
     let plugin = Path::new(REPO)
         .join("org/apache/maven/plugins/maven-dependency-plugin/3.5.0")
         .is_dir();
@@ -35,7 +38,9 @@ fn maven_ready() -> bool {
         eprintln!("skipping: mvn {mvn}, dependency plugin {plugin} (HULL_SKIP_IMAGE_TESTS set)");
         return false;
     }
-    panic!("need Debian's maven and libmaven-dependency-plugin-java (scripts/setup.sh installs them)");
+    panic!(
+        "need Debian's maven and libmaven-dependency-plugin-java (scripts/setup.sh installs them)"
+    );
 }
 
 /// Maven's direct dependencies of the project in `dir`.
@@ -232,7 +237,10 @@ fn a_pom_with_a_repository_parent_agrees_with_maven_where_the_file_says() {
         want.iter().any(|(n, _, _)| n == inherited),
         "Maven lists {inherited} (its version from the parent): {want:?}"
     );
-    let want: Deps = want.into_iter().filter(|(n, _, _)| n != inherited).collect();
+    let want: Deps = want
+        .into_iter()
+        .filter(|(n, _, _)| n != inherited)
+        .collect();
     assert_eq!(want.len(), 3, "{want:?}");
     assert_eq!(hull_deps(d.path()), want);
 }

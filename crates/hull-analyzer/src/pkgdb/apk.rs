@@ -1,12 +1,13 @@
 //! apk-tools' installed database, `/lib/apk/db/installed` (Alpine, Wolfi, Chainguard).
 //!
 //! One paragraph per package, one letter per field: `P` name, `V` version, `A` arch,
-//! `o` origin (the source package), `L` license.
+//! `o` origin (the source package), `L` license; `F` names a directory and each `R` after it
+//! a file the package installed there.
 
 use hull_types::{Location, Package, PackageKind, SourcePackage};
 
 use super::paragraphs;
-use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
+use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output, OwnedFiles};
 
 /// `/lib/apk/db/installed`.
 pub struct Apk;
@@ -18,13 +19,31 @@ impl Analyzer for Apk {
         AnalyzerId("apk")
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
         path == INSTALLED
     }
     fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
-        let packages = parse(file.bytes)?
+        let records = parse(file.bytes)?;
+        // Language-package metadata an apk installed (`py3-*`'s dist-info) is the apk's.
+        let owned = records
+            .iter()
+            .filter_map(|r| {
+                let paths: Vec<String> = r
+                    .files
+                    .iter()
+                    .filter(|f| crate::lang::installed_metadata(f))
+                    .cloned()
+                    .collect();
+                (!paths.is_empty()).then(|| OwnedFiles {
+                    kind: PackageKind::Apk,
+                    owner: r.name.clone(),
+                    paths,
+                })
+            })
+            .collect();
+        let packages = records
             .into_iter()
             .map(|r| Package {
                 kind: PackageKind::Apk,
@@ -47,6 +66,7 @@ impl Analyzer for Apk {
             .collect();
         Ok(Output {
             packages,
+            owned,
             ..Output::default()
         })
     }
@@ -60,6 +80,8 @@ pub struct ApkRecord {
     pub arch: Option<String>,
     pub origin: Option<String>,
     pub license: Option<String>,
+    /// Absolute paths of the files it installed (`F` directory + `R` name).
+    pub files: Vec<String>,
 }
 
 /// Parses the database; paragraphs without a name or version are skipped.
@@ -78,12 +100,23 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ApkRecord>, AnalyzeError> {
         let (Some(name), Some(version)) = (get("P"), get("V")) else {
             continue;
         };
+        let mut dir = "";
+        let mut files = Vec::new();
+        for (k, v) in &p {
+            match *k {
+                "F" => dir = v.trim_matches('/'),
+                "R" if dir.is_empty() => files.push(format!("/{v}")),
+                "R" => files.push(format!("/{dir}/{v}")),
+                _ => {}
+            }
+        }
         out.push(ApkRecord {
             name,
             version,
             arch: get("A"),
             origin: get("o"),
             license: get("L"),
+            files,
         });
     }
     Ok(out)

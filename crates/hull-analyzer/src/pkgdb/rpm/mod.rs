@@ -13,7 +13,7 @@ pub mod sqlite;
 
 use hull_types::{Location, Package, PackageKind, SourcePackage};
 
-use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
+use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output, OwnedFiles};
 pub use header::RpmHeader;
 
 /// The directories rpm keeps its database in: the classic one, and the one Fedora and SUSE
@@ -35,13 +35,13 @@ pub struct RpmSqlite;
 pub struct RpmManifest;
 
 macro_rules! blob_analyzer {
-    ($ty:ty, $id:literal, $file:literal, $parse:path) => {
+    ($ty:ty, $id:literal, $file:literal, $parse_with:path) => {
         impl Analyzer for $ty {
             fn id(&self) -> AnalyzerId {
                 AnalyzerId($id)
             }
             fn version(&self) -> u32 {
-                1
+                2
             }
             fn wants(&self, path: &str) -> bool {
                 in_rpm_dir(path, $file)
@@ -50,9 +50,14 @@ macro_rules! blob_analyzer {
                 512 << 20
             }
             fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
-                let headers = $parse(file.bytes)?;
+                let read = $parse_with(file.bytes, |blob| {
+                    // A broken file list costs the ownership of its files, not the package.
+                    Ok((header::parse_blob(blob)?, header::parse_files(blob).ok()))
+                })?;
+                let (headers, files): (Vec<_>, Vec<_>) = read.into_iter().unzip();
                 Ok(Output {
                     packages: headers_to_packages(headers, file.path),
+                    owned: owned_files(files.into_iter().flatten()),
                     ..Output::default()
                 })
             }
@@ -60,9 +65,28 @@ macro_rules! blob_analyzer {
     };
 }
 
-blob_analyzer!(RpmBerkeley, "rpm-bdb", "Packages", bdb::parse);
-blob_analyzer!(RpmNdb, "rpm-ndb", "Packages.db", ndb::parse);
-blob_analyzer!(RpmSqlite, "rpm-sqlite", "rpmdb.sqlite", sqlite::parse);
+blob_analyzer!(RpmBerkeley, "rpm-bdb", "Packages", bdb::parse_with);
+blob_analyzer!(RpmNdb, "rpm-ndb", "Packages.db", ndb::parse_with);
+blob_analyzer!(RpmSqlite, "rpm-sqlite", "rpmdb.sqlite", sqlite::parse_with);
+
+/// Language-package metadata an rpm installed (`python3-six`'s dist-info) is the rpm's.
+fn owned_files(files: impl Iterator<Item = header::RpmFiles>) -> Vec<OwnedFiles> {
+    files
+        .filter_map(|f| {
+            let paths: Vec<String> = f
+                .files
+                .into_iter()
+                .map(|(p, _)| p)
+                .filter(|p| crate::lang::installed_metadata(p))
+                .collect();
+            (!paths.is_empty() && f.name != "gpg-pubkey").then_some(OwnedFiles {
+                kind: PackageKind::Rpm,
+                owner: f.name,
+                paths,
+            })
+        })
+        .collect()
+}
 
 impl Analyzer for RpmManifest {
     fn id(&self) -> AnalyzerId {
