@@ -72,6 +72,9 @@ pub struct Output {
     /// Language-package metadata files an OS package installed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owned: Vec<OwnedFiles>,
+    /// A `pom.xml`'s model, for resolving a module against its parents in the same tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pom: Option<Box<lang::pom::PomModel>>,
 }
 
 /// Files an OS package manager says one of its packages installed.

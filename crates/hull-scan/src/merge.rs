@@ -109,6 +109,54 @@ fn record_of(kind: PackageKind) -> &'static str {
     }
 }
 
+/// A `pom.xml` whose parent POM is in the same tree takes properties and managed versions
+/// from it, as Maven does: its packages are rebuilt from the chain of parents (the analyzer,
+/// seeing one file, could only report what the module settles alone).
+fn maven_modules_with_parents(merged: &BTreeMap<String, MergedFile>, packages: &mut Vec<Package>) {
+    use hull_analyzer::lang::pom;
+    let models: BTreeMap<&str, &pom::PomModel> = merged
+        .iter()
+        .filter_map(|(path, m)| {
+            m.record
+                .outputs
+                .iter()
+                .filter_map(|o| o.output.as_ref())
+                .find_map(|o| o.pom.as_deref())
+                .map(|model| (path.as_str(), model))
+        })
+        .collect();
+    for (&path, &model) in &models {
+        let mut chain = vec![model];
+        let mut at = path.to_string();
+        while chain.len() <= pom::MAX_PARENTS {
+            let cur = chain[chain.len() - 1];
+            let Some(parent_at) = pom::parent_path(&at, cur) else {
+                break;
+            };
+            match models.get(parent_at.as_str()) {
+                Some(&p) if parent_at != at && pom::is_parent(cur, p) => {
+                    chain.push(p);
+                    at = parent_at;
+                }
+                _ => break,
+            }
+        }
+        if chain.len() == 1 {
+            continue;
+        }
+        let layer = merged[path].layer.clone();
+        packages.retain(|p| !(p.kind == PackageKind::Maven && p.location.path == path));
+        packages.extend(
+            pom::effective_packages(&chain, path)
+                .into_iter()
+                .map(|mut p| {
+                    p.location.layer = layer.clone();
+                    p
+                }),
+        );
+    }
+}
+
 /// `go.sum` lists every module version the module graph touched, not only what is built.
 /// Beside a `go.mod` for Go 1.17 or later (which lists every module the build needs) its
 /// packages are dropped; beside an older `go.mod` only the modules the `go.mod` does not
@@ -231,6 +279,7 @@ pub(crate) fn inventory(
         }
     });
     os_owned.sort();
+    maven_modules_with_parents(merged, &mut packages);
     go_sum_beside_go_mod(&mut packages);
     packages.sort();
     packages.dedup();

@@ -43,15 +43,15 @@ fn maven_ready() -> bool {
     );
 }
 
-/// Maven's direct dependencies of the project in `dir`.
-fn maven(dir: &Path) -> Deps {
-    let out = dir.join("maven-deps.txt");
+/// Runs `dependency:list` on the project (or reactor) in `dir`; each module writes its direct
+/// dependencies to `maven-deps.txt` in its own directory.
+fn run_maven(dir: &Path) {
     let o = Command::new("mvn")
         .args(["-o", "-q", "-B"])
         .arg(format!("-Dmaven.repo.local={REPO}"))
         .arg(format!("{PLUGIN}:list"))
         .arg("-DexcludeTransitive=true")
-        .arg(format!("-DoutputFile={}", out.display()))
+        .arg("-DoutputFile=maven-deps.txt")
         .current_dir(dir)
         .output()
         .unwrap();
@@ -60,7 +60,17 @@ fn maven(dir: &Path) -> Deps {
         "mvn failed: {}",
         String::from_utf8_lossy(&o.stdout)
     );
-    std::fs::read_to_string(&out)
+}
+
+/// Maven's direct dependencies of the project in `dir`.
+fn maven(dir: &Path) -> Deps {
+    run_maven(dir);
+    module_deps(dir)
+}
+
+/// What `run_maven` wrote for the module in `dir`.
+fn module_deps(dir: &Path) -> Deps {
+    std::fs::read_to_string(dir.join("maven-deps.txt"))
         .unwrap()
         .lines()
         .filter_map(|l| {
@@ -76,6 +86,11 @@ fn maven(dir: &Path) -> Deps {
 }
 
 fn hull_deps(dir: &Path) -> Deps {
+    hull_by_pom(dir).remove("/pom.xml").unwrap_or_default()
+}
+
+/// hull's Maven packages of a directory scan, by the `pom.xml` they were read from.
+fn hull_by_pom(dir: &Path) -> std::collections::BTreeMap<String, Deps> {
     let v = json_of(&run(&[
         "sbom",
         "--no-cache",
@@ -90,14 +105,16 @@ fn hull_deps(dir: &Path) -> Deps {
         .unwrap()
         .iter()
         .filter(|p| p["kind"] == "maven")
-        .map(|p| {
-            (
-                p["name"].as_str().unwrap().to_string(),
-                p["version"].as_str().unwrap().to_string(),
-                p["dev"].as_bool().unwrap_or(false),
-            )
+        .fold(Default::default(), |mut m, p| {
+            m.entry(p["location"]["path"].as_str().unwrap().to_string())
+                .or_insert_with(Deps::new)
+                .insert((
+                    p["name"].as_str().unwrap().to_string(),
+                    p["version"].as_str().unwrap().to_string(),
+                    p["dev"].as_bool().unwrap_or(false),
+                ));
+            m
         })
-        .collect()
 }
 
 fn project(pom: &str) -> tempfile::TempDir {
@@ -243,4 +260,112 @@ fn a_pom_with_a_repository_parent_agrees_with_maven_where_the_file_says() {
         .collect();
     assert_eq!(want.len(), 3, "{want:?}");
     assert_eq!(hull_deps(d.path()), want);
+}
+
+/// A multi-module project: modules two levels deep take properties and managed versions from
+/// their parents in the tree (default and explicit `relativePath`), a nearer POM overriding a
+/// farther one. Maven builds the reactor offline; every module's list must equal hull's
+/// packages for that module's `pom.xml`.
+#[test]
+fn a_reactor_equals_maven_module_by_module() {
+    if !maven_ready() {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let write = |rel: &str, xml: &str| {
+        let p = d.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, xml).unwrap();
+    };
+    write(
+        "pom.xml",
+        r#"<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example</groupId>
+  <artifactId>reactor</artifactId>
+  <version>2.1.0</version>
+  <packaging>pom</packaging>
+  <modules><module>core</module><module>web</module><module>tools/admin</module></modules>
+  <properties>
+    <guava.version>31.1-jre</guava.version>
+    <log4j.version>2.19.0</log4j.version>
+    <slf4j.version>1.7.32</slf4j.version>
+    <snakeyaml.version>1.33</snakeyaml.version>
+    <jackson.version>2.0.0-overridden-below</jackson.version>
+  </properties>
+  <dependencyManagement>
+    <dependencies>
+      <dependency><groupId>com.google.guava</groupId><artifactId>guava</artifactId><version>${guava.version}</version></dependency>
+      <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>${log4j.version}</version></dependency>
+      <dependency><groupId>org.apache.commons</groupId><artifactId>commons-lang3</artifactId><version>3.12.0</version></dependency>
+      <dependency><groupId>junit</groupId><artifactId>junit</artifactId><version>4.13.2</version></dependency>
+      <dependency><groupId>com.thoughtworks.xstream</groupId><artifactId>xstream</artifactId><version>1.4.20</version></dependency>
+    </dependencies>
+  </dependencyManagement>
+</project>
+"#,
+    );
+    write(
+        "core/pom.xml",
+        r#"<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent><groupId>com.example</groupId><artifactId>reactor</artifactId><version>2.1.0</version></parent>
+  <artifactId>core</artifactId>
+  <dependencies>
+    <dependency><groupId>com.google.guava</groupId><artifactId>guava</artifactId></dependency>
+    <dependency><groupId>org.apache.commons</groupId><artifactId>commons-lang3</artifactId></dependency>
+    <dependency><groupId>junit</groupId><artifactId>junit</artifactId><scope>test</scope></dependency>
+  </dependencies>
+</project>
+"#,
+    );
+    write(
+        "web/pom.xml",
+        r#"<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent><groupId>com.example</groupId><artifactId>reactor</artifactId><version>2.1.0</version></parent>
+  <artifactId>web</artifactId>
+  <packaging>pom</packaging>
+  <properties><jackson.version>2.14.0</jackson.version></properties>
+  <dependencies>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId></dependency>
+    <dependency><groupId>com.fasterxml.jackson.core</groupId><artifactId>jackson-databind</artifactId><version>${jackson.version}</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>${slf4j.version}</version></dependency>
+  </dependencies>
+</project>
+"#,
+    );
+    write(
+        "tools/admin/pom.xml",
+        r#"<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>com.example</groupId><artifactId>web</artifactId><version>2.1.0</version>
+    <relativePath>../../web</relativePath>
+  </parent>
+  <artifactId>admin</artifactId>
+  <dependencies>
+    <dependency><groupId>org.yaml</groupId><artifactId>snakeyaml</artifactId><version>${snakeyaml.version}</version></dependency>
+    <dependency><groupId>com.thoughtworks.xstream</groupId><artifactId>xstream</artifactId></dependency>
+    <dependency><groupId>com.fasterxml.jackson.core</groupId><artifactId>jackson-databind</artifactId><version>${jackson.version}</version></dependency>
+  </dependencies>
+</project>
+"#,
+    );
+    run_maven(d.path());
+    let hull = hull_by_pom(d.path());
+    let mut compared = 0;
+    for module in ["core", "web", "tools/admin"] {
+        let want = module_deps(&d.path().join(module));
+        assert!(!want.is_empty(), "{module}");
+        compared += want.len();
+        assert_eq!(
+            hull.get(&format!("/{module}/pom.xml"))
+                .cloned()
+                .unwrap_or_default(),
+            want,
+            "{module}"
+        );
+    }
+    assert_eq!(compared, 11);
 }

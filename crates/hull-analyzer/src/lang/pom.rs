@@ -1,17 +1,26 @@
 //! Maven's `pom.xml` (directory scans): the project's declared dependencies with the
-//! versions Maven would use from this file alone: `${…}` properties (the file's
-//! `<properties>`, `project.*` and `project.parent.*`), and versions managed in its own
-//! `<dependencyManagement>`. What only a parent POM or a BOM from a repository could say
-//! (an inherited or imported version) is not guessed, so such a dependency is left out, as
-//! is a version range; `test`-scoped dependencies are development dependencies. Trivy draws
-//! the same line when it cannot reach a repository (`--offline-scan`).
+//! versions Maven would use: `${…}` properties (`<properties>`, `project.*` and
+//! `project.parent.*`), and versions managed in `<dependencyManagement>`, from the file and
+//! from its parents found in the same tree (the `<parent>`'s `relativePath`, by default
+//! `../pom.xml`, when that file has the coordinates the child names): a multi-module
+//! project's modules take versions, properties and dependencies from their parents as Maven
+//! does. What
+//! only a POM in a repository could say (a parent outside the tree, an imported BOM) is not
+//! guessed, so such a dependency is left out, as is a version range; `test`-scoped
+//! dependencies are development dependencies. Trivy draws the same line when it cannot
+//! reach a repository (`--offline-scan`).
+//!
+//! The analyzer reads one file, so it reports what that file settles alone and hands its
+//! [`PomModel`] on; hull-scan, which sees every file of the tree, rebuilds a module's
+//! packages with its parents ([`effective_packages`]).
 //!
 //! `roxmltree` parses without DTDs, so entity expansion bombs are refused, not expanded.
 
 use std::collections::{BTreeMap, HashMap};
 
-use hull_types::PackageKind;
+use hull_types::{Package, PackageKind};
 use roxmltree::{Document, Node, ParsingOptions};
+use serde::{Deserialize, Serialize};
 
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
@@ -20,6 +29,40 @@ pub struct Pom;
 
 /// Properties referring to properties: deeper than this is a loop.
 const MAX_EXPANSION: usize = 16;
+/// Parents followed from one module (Maven itself has no limit; real projects have a few).
+pub const MAX_PARENTS: usize = 16;
+
+/// What a `pom.xml` says, uninterpreted: enough to build its own effective dependencies and
+/// those of the modules that name it as their parent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PomModel {
+    pub group: Option<String>,
+    pub artifact: Option<String>,
+    pub version: Option<String>,
+    pub parent: Option<ParentRef>,
+    pub properties: BTreeMap<String, String>,
+    pub managed: Vec<RawDep>,
+    pub dependencies: Vec<RawDep>,
+}
+
+/// The `<parent>` element.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentRef {
+    pub group: Option<String>,
+    pub artifact: Option<String>,
+    pub version: Option<String>,
+    /// `None`: Maven's default, `../pom.xml`; an empty `<relativePath/>` turns the lookup off.
+    pub relative_path: Option<String>,
+}
+
+/// One `<dependency>`, its fields as written.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawDep {
+    pub group: String,
+    pub artifact: String,
+    pub version: Option<String>,
+    pub scope: Option<String>,
+}
 
 fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
     n.children()
@@ -47,21 +90,14 @@ fn interpolate(s: &str, props: &HashMap<String, String>) -> Option<String> {
     None
 }
 
-struct Dep {
-    group: String,
-    artifact: String,
-    version: Option<String>,
-    scope: Option<String>,
-}
-
-fn deps(n: Option<Node<'_, '_>>) -> Vec<Dep> {
+fn deps(n: Option<Node<'_, '_>>) -> Vec<RawDep> {
     let Some(list) = n.and_then(|n| child(n, "dependencies")) else {
         return vec![];
     };
     list.children()
         .filter(|c| c.is_element() && c.tag_name().name() == "dependency")
         .filter_map(|d| {
-            Some(Dep {
+            Some(RawDep {
                 group: text(d, "groupId")?,
                 artifact: text(d, "artifactId")?,
                 version: text(d, "version"),
@@ -71,12 +107,188 @@ fn deps(n: Option<Node<'_, '_>>) -> Vec<Dep> {
         .collect()
 }
 
+/// Parses a `pom.xml` into its model.
+pub fn read_model(bytes: &[u8]) -> Result<PomModel, AnalyzeError> {
+    let text_in = std::str::from_utf8(bytes)
+        .map_err(|e| AnalyzeError::malformed("pom.xml", format!("not UTF-8: {e}")))?;
+    let doc = Document::parse_with_options(
+        text_in,
+        ParsingOptions {
+            allow_dtd: false,
+            ..ParsingOptions::default()
+        },
+    )
+    .map_err(|e| AnalyzeError::malformed("pom.xml", e.to_string()))?;
+    let project = doc.root_element();
+    if project.tag_name().name() != "project" {
+        return Err(AnalyzeError::malformed(
+            "pom.xml",
+            "the root element is not <project>",
+        ));
+    }
+    let parent = child(project, "parent").map(|p| ParentRef {
+        group: text(p, "groupId"),
+        artifact: text(p, "artifactId"),
+        version: text(p, "version"),
+        relative_path: child(p, "relativePath").map(|r| r.text().unwrap_or("").trim().to_string()),
+    });
+    let properties = child(project, "properties")
+        .map(|p| {
+            p.children()
+                .filter(|c| c.is_element())
+                .map(|c| {
+                    (
+                        c.tag_name().name().to_string(),
+                        c.text().unwrap_or("").trim().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(PomModel {
+        group: text(project, "groupId"),
+        artifact: text(project, "artifactId"),
+        version: text(project, "version"),
+        parent,
+        properties,
+        managed: deps(child(project, "dependencyManagement")),
+        dependencies: deps(Some(project)),
+    })
+}
+
+/// Where, in the same tree, the parent of the POM at `path` would be.
+pub fn parent_path(path: &str, model: &PomModel) -> Option<String> {
+    let rel = match model.parent.as_ref()?.relative_path.as_deref() {
+        None => "../pom.xml",
+        Some("") => return None,
+        Some(r) => r,
+    };
+    let rel = if rel.ends_with(".xml") {
+        rel.to_string()
+    } else {
+        format!("{}/pom.xml", rel.trim_end_matches('/'))
+    };
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(format!("/{}", parts.join("/")))
+}
+
+/// Whether `candidate` is the POM `child`'s `<parent>` names (group and artifact, and the
+/// version where both state one). Maven reads a parent from the tree only then.
+pub fn is_parent(child: &PomModel, candidate: &PomModel) -> bool {
+    let Some(p) = &child.parent else {
+        return false;
+    };
+    let group = candidate
+        .group
+        .as_ref()
+        .or(candidate.parent.as_ref().and_then(|pp| pp.group.as_ref()));
+    let version = candidate
+        .version
+        .as_ref()
+        .or(candidate.parent.as_ref().and_then(|pp| pp.version.as_ref()));
+    p.artifact.is_some()
+        && p.artifact == candidate.artifact
+        && p.group.as_ref() == group
+        && (p.version.is_none() || version.is_none() || p.version.as_ref() == version)
+}
+
+/// The dependencies of `chain[0]`, the POM at `path`, whose parents are `chain[1..]` (nearest
+/// first): properties, managed versions and dependencies inherited, the nearer POM winning.
+pub fn effective_packages(chain: &[&PomModel], path: &str) -> Vec<Package> {
+    let Some(&this) = chain.first() else {
+        return vec![];
+    };
+    let mut props: HashMap<String, String> = HashMap::new();
+    for m in chain.iter().rev() {
+        props.extend(m.properties.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let parent = this.parent.as_ref();
+    let parent_group = parent.and_then(|p| p.group.clone());
+    let parent_version = parent.and_then(|p| p.version.clone());
+    let own = [
+        ("groupId", this.group.clone().or(parent_group.clone())),
+        ("artifactId", this.artifact.clone()),
+        ("version", this.version.clone().or(parent_version.clone())),
+    ];
+    for (k, v) in own {
+        if let Some(v) = v {
+            props.insert(format!("project.{k}"), v.clone());
+            props.insert(format!("pom.{k}"), v);
+        }
+    }
+    if let Some(v) = props.get("project.version").cloned() {
+        props.insert("version".into(), v);
+    }
+    for (k, v) in [("groupId", parent_group), ("version", parent_version)] {
+        if let Some(v) = v {
+            props.insert(format!("project.parent.{k}"), v);
+        }
+    }
+    // Managed versions, (group, artifact) -> version; a nearer POM overrides. Imported BOMs
+    // (`<scope>import</scope>`) live in a repository and are not followed.
+    let mut managed: BTreeMap<(String, String), String> = BTreeMap::new();
+    for m in chain.iter().rev() {
+        for d in m
+            .managed
+            .iter()
+            .filter(|d| d.scope.as_deref() != Some("import"))
+        {
+            let resolved = (|| {
+                let g = interpolate(&d.group, &props)?;
+                let a = interpolate(&d.artifact, &props)?;
+                Some(((g, a), interpolate(d.version.as_deref()?, &props)?))
+            })();
+            if let Some((k, v)) = resolved {
+                managed.insert(k, v);
+            }
+        }
+    }
+    // A module inherits its parents' `<dependencies>` too; its own declaration of the same
+    // artifact wins.
+    let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for d in chain.iter().flat_map(|m| &m.dependencies) {
+        let (Some(g), Some(a)) = (
+            interpolate(&d.group, &props),
+            interpolate(&d.artifact, &props),
+        ) else {
+            continue;
+        };
+        if !seen.insert((g.clone(), a.clone())) {
+            continue;
+        }
+        let version = match &d.version {
+            Some(v) => interpolate(v, &props),
+            None => managed.get(&(g.clone(), a.clone())).cloned(),
+        };
+        // Unresolved, or a range (`[1.0,2.0)`): no single release to report.
+        let Some(v) = version.filter(|v| !v.starts_with(['[', '('])) else {
+            continue;
+        };
+        let mut p = package(PackageKind::Maven, &format!("{g}:{a}"), &v, path);
+        p.direct = Some(true);
+        p.dev = d.scope.as_deref() == Some("test");
+        out.push(p);
+    }
+    finish(out)
+}
+
 impl Analyzer for Pom {
     fn id(&self) -> AnalyzerId {
         AnalyzerId("maven-pom")
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn wants(&self, path: &str) -> bool {
         base(path) == "pom.xml"
@@ -88,90 +300,10 @@ impl Analyzer for Pom {
         16 << 20
     }
     fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
-        let text_in = std::str::from_utf8(file.bytes)
-            .map_err(|e| AnalyzeError::malformed("pom.xml", format!("not UTF-8: {e}")))?;
-        let doc = Document::parse_with_options(
-            text_in,
-            ParsingOptions {
-                allow_dtd: false,
-                ..ParsingOptions::default()
-            },
-        )
-        .map_err(|e| AnalyzeError::malformed("pom.xml", e.to_string()))?;
-        let project = doc.root_element();
-        if project.tag_name().name() != "project" {
-            return Err(AnalyzeError::malformed(
-                "pom.xml",
-                "the root element is not <project>",
-            ));
-        }
-        let parent = child(project, "parent");
-        let mut props: HashMap<String, String> = HashMap::new();
-        if let Some(p) = child(project, "properties") {
-            for c in p.children().filter(|c| c.is_element()) {
-                props.insert(
-                    c.tag_name().name().to_string(),
-                    c.text().unwrap_or("").trim().to_string(),
-                );
-            }
-        }
-        let parent_group = parent.and_then(|p| text(p, "groupId"));
-        let parent_version = parent.and_then(|p| text(p, "version"));
-        let own = [
-            ("groupId", text(project, "groupId").or(parent_group.clone())),
-            ("artifactId", text(project, "artifactId")),
-            (
-                "version",
-                text(project, "version").or(parent_version.clone()),
-            ),
-        ];
-        for (k, v) in own {
-            if let Some(v) = v {
-                props.insert(format!("project.{k}"), v.clone());
-                props.insert(format!("pom.{k}"), v);
-            }
-        }
-        if let Some(v) = props.get("project.version").cloned() {
-            props.insert("version".into(), v);
-        }
-        for (k, v) in [("groupId", parent_group), ("version", parent_version)] {
-            if let Some(v) = v {
-                props.insert(format!("project.parent.{k}"), v);
-            }
-        }
-        // Managed versions: (group, artifact) -> version.
-        let managed: BTreeMap<(String, String), String> =
-            deps(child(project, "dependencyManagement"))
-                .into_iter()
-                .filter_map(|d| {
-                    let g = interpolate(&d.group, &props)?;
-                    let a = interpolate(&d.artifact, &props)?;
-                    Some(((g, a), interpolate(d.version.as_deref()?, &props)?))
-                })
-                .collect();
-        let mut out = Vec::new();
-        for d in deps(Some(project)) {
-            let (Some(g), Some(a)) = (
-                interpolate(&d.group, &props),
-                interpolate(&d.artifact, &props),
-            ) else {
-                continue;
-            };
-            let version = match &d.version {
-                Some(v) => interpolate(v, &props),
-                None => managed.get(&(g.clone(), a.clone())).cloned(),
-            };
-            // Unresolved, or a range (`[1.0,2.0)`): no single release to report.
-            let Some(v) = version.filter(|v| !v.starts_with(['[', '('])) else {
-                continue;
-            };
-            let mut p = package(PackageKind::Maven, &format!("{g}:{a}"), &v, file.path);
-            p.direct = Some(true);
-            p.dev = d.scope.as_deref() == Some("test");
-            out.push(p);
-        }
+        let model = read_model(file.bytes)?;
         Ok(Output {
-            packages: finish(out),
+            packages: effective_packages(&[&model], file.path),
+            pom: Some(Box::new(model)),
             ..Output::default()
         })
     }
@@ -227,6 +359,32 @@ mod tests {
                 ("org.slf4j:slf4j-api".into(), "1.7.30".into(), false),
             ]
         );
+    }
+
+    #[test]
+    fn parent_paths_stay_in_the_tree() {
+        let with = |rel: Option<&str>| PomModel {
+            parent: Some(ParentRef {
+                relative_path: rel.map(str::to_string),
+                ..ParentRef::default()
+            }),
+            ..PomModel::default()
+        };
+        assert_eq!(
+            parent_path("/a/b/pom.xml", &with(None)).as_deref(),
+            Some("/a/pom.xml")
+        );
+        assert_eq!(
+            parent_path("/a/b/pom.xml", &with(Some("../../web"))).as_deref(),
+            Some("/web/pom.xml")
+        );
+        assert_eq!(
+            parent_path("/a/pom.xml", &with(Some("./parent/pom.xml"))).as_deref(),
+            Some("/a/parent/pom.xml")
+        );
+        assert_eq!(parent_path("/a/pom.xml", &with(Some(""))), None);
+        assert_eq!(parent_path("/pom.xml", &with(None)), None, "above the root");
+        assert_eq!(parent_path("/pom.xml", &PomModel::default()), None);
     }
 
     #[test]
