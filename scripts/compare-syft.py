@@ -15,7 +15,7 @@ root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 target_dir = os.environ.get("CARGO_TARGET_DIR", os.path.join(root, "target"))
 hull = os.environ.get("HULL", os.path.join(target_dir, "release", "hull"))
 OS_TYPES = {"deb", "apk", "rpm"}
-KIND = {"python": "python", "npm": "npm", "java-archive": "maven", "go-module": "golang",
+KIND = {"python": "python", "npm": "npm", "java-archive": "maven", "go-module": "go",
         "rust-crate": "cargo", "gem": "gem", "php-composer": "composer", "dotnet": "nuget"}
 
 
@@ -40,7 +40,11 @@ def syft(target, work):
         if kind == "maven" and m:
             name = f"{m.group(1)}:{m.group(2)}"
         path = a["locations"][0]["path"] if a.get("locations") else ""
-        pkgs.add((path.lstrip("/"), kind, norm(kind, name), a["version"]))
+        version = a["version"]
+        if kind == "go":
+            # Syft keeps Go's `v` and the toolchain's `go` prefix; hull reports the version.
+            version = version.removeprefix("go" if name == "stdlib" else "v")
+        pkgs.add((path.lstrip("/"), kind, norm(kind, name), version))
     return pkgs
 
 
