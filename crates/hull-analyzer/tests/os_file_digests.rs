@@ -86,26 +86,33 @@ fn berkeley_db_file_digests_match_librpm() {
     }
 }
 
+/// The `Files` entries syft's apk cataloger tests expect for `fixture`.
+fn syft_apk_files(dir: &Path, fixture: &str) -> Vec<serde_json::Value> {
+    let expected: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join(format!("{fixture}.expected.json"))).unwrap(),
+    )
+    .unwrap();
+    expected["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["packages"].as_array().unwrap().iter())
+        .flat_map(|p| {
+            p["upstream.Metadata"]["Files"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 #[test]
 fn apk_file_digests_match_syft() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apk");
     let mut compared = 0;
     for fixture in ["syft-single", "syft-base", "syft-empty-deps-and-provides"] {
-        let expected: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(dir.join(format!("{fixture}.expected.json"))).unwrap(),
-        )
-        .unwrap();
-        let theirs: BTreeSet<(String, String)> = expected["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|c| c["packages"].as_array().unwrap().iter())
-            .flat_map(|p| {
-                p["upstream.Metadata"]["Files"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-            })
+        let theirs: BTreeSet<(String, String)> = syft_apk_files(&dir, fixture)
+            .into_iter()
             .filter_map(|f| {
                 let d = f["Digest"]["Value"].as_str()?;
                 Some((f["Path"].as_str()?.to_string(), d.to_string()))
@@ -137,22 +144,7 @@ fn apk_file_lists_match_syft() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apk");
     let mut compared = 0;
     for fixture in ["syft-single", "syft-base", "syft-empty-deps-and-provides"] {
-        let expected: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(dir.join(format!("{fixture}.expected.json"))).unwrap(),
-        )
-        .unwrap();
-        let files: Vec<serde_json::Value> = expected["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|c| c["packages"].as_array().unwrap().iter())
-            .flat_map(|p| {
-                p["upstream.Metadata"]["Files"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-            })
-            .collect();
+        let files = syft_apk_files(&dir, fixture);
         let all: BTreeSet<&str> = files.iter().filter_map(|f| f["Path"].as_str()).collect();
         let with_digest: BTreeSet<&str> = files
             .iter()

@@ -246,17 +246,7 @@ fn debian_jars_match_debian_maven_repo_and_dpkg() {
         maven.is_empty(),
         "jars reported beside their .deb: {maven:?}"
     );
-    let owned: BTreeMap<String, String> = v["os_owned"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| {
-            (
-                o["path"].as_str().unwrap().to_string(),
-                o["reason"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let owned = os_owned(&v);
     for jar in jar_owner.keys() {
         // dpkg's own answer for the owner, not the list the image was built from.
         let s = dpkg_query(&["-S", jar]).unwrap();

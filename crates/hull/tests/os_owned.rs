@@ -19,22 +19,6 @@ use common::*;
 const METADATA: &str = "usr/lib/python3.11/site-packages/six-1.16.0.dist-info/METADATA";
 const PACKAGE_JSON: &str = "usr/lib/node_modules/semver/package.json";
 
-fn os_owned(v: &serde_json::Value) -> BTreeMap<String, String> {
-    v["os_owned"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|o| {
-                    (
-                        o["path"].as_str().unwrap().to_string(),
-                        o["reason"].as_str().unwrap().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn language_packages(v: &serde_json::Value) -> Vec<String> {
     v["packages"]
         .as_array()

@@ -212,6 +212,24 @@ pub fn names(v: &serde_json::Value) -> Vec<(String, String)> {
     out
 }
 
+/// A JSON report's `os_owned` entries: path -> the rule that dropped the package.
+#[allow(dead_code)]
+pub fn os_owned(v: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
+    v["os_owned"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|o| {
+                    (
+                        o["path"].as_str().unwrap().to_string(),
+                        o["reason"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub const OS_RELEASE: &[u8] = b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
 
 pub fn status(pkgs: &[(&str, &str)]) -> Vec<u8> {
