@@ -144,6 +144,23 @@ impl Database {
         Ok(out)
     }
 
+    /// The package names in `ecosystem` that end with `suffix` (compared exactly), sorted:
+    /// for finding the groups the database knows a Maven artifact under (`:tomcat-catalina`).
+    pub fn names_ending(&self, ecosystem: &str, suffix: &str) -> Result<Vec<String>, DbError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT name FROM packages WHERE ecosystem = ?1 \
+                 AND length(name) > length(?2) AND substr(name, -length(?2)) = ?2 ORDER BY name",
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+        let rows = stmt
+            .query_map(params![ecosystem, suffix], |r| r.get::<_, String>(0))
+            .map_err(|e| db_err(&self.path, e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| db_err(&self.path, e))
+    }
+
     /// When the database was built (seconds since the epoch); cheap, for staleness checks.
     pub fn built_at(&self) -> Result<i64, DbError> {
         Ok(self

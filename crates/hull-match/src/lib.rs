@@ -378,7 +378,7 @@ fn source_rank(s: SeveritySource) -> u8 {
 }
 
 /// The lookups a package needs: its scheme, each of its ecosystems, each name it is known by.
-fn keys_for(p: &Package, os_ecos: &[String], available: &[String]) -> Vec<Key> {
+fn keys_for(db: &Database, p: &Package, os_ecos: &[String], available: &[String]) -> Vec<Key> {
     let ecos = if p.kind.is_os() {
         os_ecos.to_vec()
     } else {
@@ -391,8 +391,32 @@ fn keys_for(p: &Package, os_ecos: &[String], available: &[String]) -> Vec<Key> {
     }
     let s = scheme(p.kind);
     ecos.iter()
-        .flat_map(|e| names.iter().map(move |n| (s, e.clone(), n.clone())))
+        .flat_map(|e| {
+            let inferred = inferred_group_name(db, e, p);
+            names
+                .iter()
+                .chain(&inferred)
+                .map(move |n| (s, e.clone(), n.clone()))
+                .collect::<Vec<_>>()
+        })
         .collect()
+}
+
+/// A Maven archive whose group hull inferred (no `pom.properties` named it) is also looked up
+/// under the one group the database knows its artifact by, as Trivy does with its Maven
+/// index: Tomcat's `catalina.jar` names itself `tomcat-catalina`, and the advisories say
+/// `org.apache.tomcat:tomcat-catalina`. An artifact the database knows under several groups
+/// (`snakeyaml`: `org.yaml`, and forks) is not guessed at.
+fn inferred_group_name(db: &Database, eco: &str, p: &Package) -> Option<String> {
+    if p.kind != PackageKind::Maven || !p.group_inferred {
+        return None;
+    }
+    let (_, artifact) = p.name.split_once(':')?;
+    let names = db.names_ending(eco, &format!(":{artifact}")).ok()?;
+    match names.as_slice() {
+        [one] if *one != p.name => Some(one.clone()),
+        _ => None,
+    }
 }
 
 /// Looks advisories up on a thread of its own while the image is still being read, from
@@ -431,7 +455,7 @@ impl Prefetch {
                         waiting.push(p);
                         continue;
                     }
-                    for key in keys_for(&p, os_ecos.as_deref().unwrap_or(&[]), &available) {
+                    for key in keys_for(&conn, &p, os_ecos.as_deref().unwrap_or(&[]), &available) {
                         if let std::collections::btree_map::Entry::Vacant(slot) = cache.entry(key) {
                             if let Ok(e) = lookup(&conn, slot.key()) {
                                 slot.insert(e);
@@ -492,7 +516,7 @@ pub fn match_prefetched(
     // per distinct key.
     let plans: Vec<Vec<Key>> = packages
         .iter()
-        .map(|p| keys_for(p, &os_ecos, &available))
+        .map(|p| keys_for(db, p, &os_ecos, &available))
         .collect();
     let mut keys: Vec<&Key> = plans
         .iter()
@@ -537,24 +561,19 @@ pub fn match_prefetched(
         cache.extend(f?);
     }
     for (i, p) in packages.iter().enumerate() {
-        let ecos = if p.kind.is_os() {
-            if os_ecos.is_empty() {
-                report.not_matched.push(NotMatched {
-                    package: p.name.clone(),
-                    version: p.version.clone(),
-                    reason: match os {
-                        Some(o) => format!("no OSV ecosystem known for {o}"),
-                        None => "operating system not detected".into(),
-                    },
-                });
-                continue;
-            }
-            os_ecos.clone()
-        } else {
-            language_ecosystems(p.kind, &available)
-        };
+        if p.kind.is_os() && os_ecos.is_empty() {
+            report.not_matched.push(NotMatched {
+                package: p.name.clone(),
+                version: p.version.clone(),
+                reason: match os {
+                    Some(o) => format!("no OSV ecosystem known for {o}"),
+                    None => "operating system not detected".into(),
+                },
+            });
+            continue;
+        }
         let pkg_scheme = scheme(p.kind);
-        let (name, version) = key_of(p);
+        let (_, version) = key_of(p);
         let mut installed = Installed::new(&version);
         if let Err(e) = installed.get(pkg_scheme) {
             report.not_matched.push(NotMatched {
@@ -564,107 +583,111 @@ pub fn match_prefetched(
             });
             continue;
         }
-        let mut names = vec![name.clone()];
-        if p.kind == PackageKind::Rpm && p.name != name {
-            names.push(p.name.clone());
-        }
-        for eco in &ecos {
-            for n in &names {
-                let key = (pkg_scheme, eco.clone(), n.clone());
-                for (adv, rating, compiled) in &cache[&key] {
-                    for c in compiled {
-                        let versions = &adv.affected[c.index].versions;
-                        let Some(hit) = affected_by(&mut installed, pkg_scheme, c, versions) else {
-                            continue;
+        // Each ecosystem, each name the package is known by (`keys_for`).
+        for key in &plans[i] {
+            let (_, eco, n) = key;
+            for (adv, rating, compiled) in &cache[key] {
+                for c in compiled {
+                    let versions = &adv.affected[c.index].versions;
+                    let Some(hit) = affected_by(&mut installed, pkg_scheme, c, versions) else {
+                        continue;
+                    };
+                    let primary = adv.primary_id().to_string();
+                    let (v, rank) = found.entry((i, primary.clone())).or_insert_with(|| {
+                        (
+                            Vulnerability {
+                                package: p.name.clone(),
+                                kind: p.kind,
+                                version: p.version.clone(),
+                                id: primary.clone(),
+                                aliases: vec![],
+                                advisories: vec![],
+                                fixed: None,
+                                severity: Severity::Unknown,
+                                severity_source: None,
+                                score: None,
+                                cvss: None,
+                                summary: None,
+                                references: vec![],
+                                location: Some(p.location.clone()),
+                                reason: String::new(),
+                            },
+                            None,
+                        )
+                    });
+                    for a in std::iter::once(&adv.id).chain(&adv.aliases) {
+                        if *a != v.id && !v.aliases.contains(a) {
+                            v.aliases.push(a.clone());
+                        }
+                    }
+                    v.aliases.sort();
+                    if !v.advisories.contains(&adv.id) {
+                        v.advisories.push(adv.id.clone());
+                        v.advisories.sort();
+                    }
+                    let why = || {
+                        let inferred = if p.kind == PackageKind::Maven && *n != p.name {
+                            format!(" (as {}'s group was inferred)", p.name)
+                        } else {
+                            String::new()
                         };
-                        let primary = adv.primary_id().to_string();
-                        let (v, rank) = found.entry((i, primary.clone())).or_insert_with(|| {
-                            (
-                                Vulnerability {
-                                    package: p.name.clone(),
-                                    kind: p.kind,
-                                    version: p.version.clone(),
-                                    id: primary.clone(),
-                                    aliases: vec![],
-                                    advisories: vec![],
-                                    fixed: None,
-                                    severity: Severity::Unknown,
-                                    severity_source: None,
-                                    score: None,
-                                    cvss: None,
-                                    summary: None,
-                                    references: vec![],
-                                    location: Some(p.location.clone()),
-                                    reason: String::new(),
-                                },
-                                None,
-                            )
-                        });
-                        for a in std::iter::once(&adv.id).chain(&adv.aliases) {
-                            if *a != v.id && !v.aliases.contains(a) {
-                                v.aliases.push(a.clone());
-                            }
-                        }
-                        v.aliases.sort();
-                        if !v.advisories.contains(&adv.id) {
-                            v.advisories.push(adv.id.clone());
-                            v.advisories.sort();
-                        }
-                        let why =
-                            || format!("{eco} {n} {version}: {} in {}", hit.describe(), adv.id);
-                        if let Some(f) = hit.fixed {
-                            let lower = match &v.fixed {
-                                None => true,
-                                Some(cur) => match (pkg_scheme.parse(f), pkg_scheme.parse(cur)) {
-                                    (Ok(a), Ok(b)) => a < b,
-                                    _ => false,
-                                },
-                            };
-                            if lower {
-                                v.reason = why();
-                                v.fixed = Some(f.to_string());
-                            }
-                        } else if v.reason.is_empty() {
+                        format!(
+                            "{eco} {n} {version}{inferred}: {} in {}",
+                            hit.describe(),
+                            adv.id
+                        )
+                    };
+                    if let Some(f) = hit.fixed {
+                        let lower = match &v.fixed {
+                            None => true,
+                            Some(cur) => match (pkg_scheme.parse(f), pkg_scheme.parse(cur)) {
+                                (Ok(a), Ok(b)) => a < b,
+                                _ => false,
+                            },
+                        };
+                        if lower {
                             v.reason = why();
+                            v.fixed = Some(f.to_string());
                         }
-                        if let Some(r) = rating {
-                            let this = (source_rank(r.source), r.level);
-                            let better = match rank {
-                                None => true,
-                                Some((best_src, best_level)) => {
-                                    this.0 < *best_src
-                                        || (this.0 == *best_src && this.1 > *best_level)
-                                }
-                            };
-                            if better {
-                                *rank = Some(this);
-                                v.severity = r.level;
-                                v.score = r.score.and_then(Score::new);
-                                v.cvss = r.vector.clone();
-                                v.severity_source = Some(match r.source {
-                                    SeveritySource::Cvss | SeveritySource::CvssV2 => format!(
-                                        "{} of {}",
-                                        r.vector
-                                            .as_deref()
-                                            .and_then(|x| x.split('/').next())
-                                            .unwrap_or("CVSS"),
-                                        adv.id
-                                    ),
-                                    SeveritySource::Database => format!(
-                                        "{} stated by {}",
-                                        adv.severity.as_deref().unwrap_or(""),
-                                        adv.id
-                                    ),
-                                });
+                    } else if v.reason.is_empty() {
+                        v.reason = why();
+                    }
+                    if let Some(r) = rating {
+                        let this = (source_rank(r.source), r.level);
+                        let better = match rank {
+                            None => true,
+                            Some((best_src, best_level)) => {
+                                this.0 < *best_src || (this.0 == *best_src && this.1 > *best_level)
                             }
+                        };
+                        if better {
+                            *rank = Some(this);
+                            v.severity = r.level;
+                            v.score = r.score.and_then(Score::new);
+                            v.cvss = r.vector.clone();
+                            v.severity_source = Some(match r.source {
+                                SeveritySource::Cvss | SeveritySource::CvssV2 => format!(
+                                    "{} of {}",
+                                    r.vector
+                                        .as_deref()
+                                        .and_then(|x| x.split('/').next())
+                                        .unwrap_or("CVSS"),
+                                    adv.id
+                                ),
+                                SeveritySource::Database => format!(
+                                    "{} stated by {}",
+                                    adv.severity.as_deref().unwrap_or(""),
+                                    adv.id
+                                ),
+                            });
                         }
-                        if v.summary.is_none() {
-                            v.summary.clone_from(&adv.summary);
-                        }
-                        for r in &adv.references {
-                            if !v.references.contains(r) {
-                                v.references.push(r.clone());
-                            }
+                    }
+                    if v.summary.is_none() {
+                        v.summary.clone_from(&adv.summary);
+                    }
+                    for r in &adv.references {
+                        if !v.references.contains(r) {
+                            v.references.push(r.clone());
                         }
                     }
                 }

@@ -25,6 +25,7 @@ fn pkg(kind: PackageKind, name: &str, version: &str, source: Option<&str>) -> Pa
         epoch: None,
         dev: false,
         direct: None,
+        group_inferred: false,
     }
 }
 

@@ -145,6 +145,7 @@ mod tests {
             epoch: None,
             dev: false,
             direct: None,
+            group_inferred: false,
         };
         ScanReport {
             image: ImageSummary {

@@ -341,6 +341,7 @@ mod tests {
                 epoch: None,
                 dev: false,
                 direct: None,
+                group_inferred: false,
             })
             .collect();
         let mut l = layer(&[], &[], &[], n);

@@ -226,6 +226,7 @@ fn language_package_of(
         epoch: None,
         dev: false,
         direct: None,
+        group_inferred: false,
     })
 }
 
@@ -293,5 +294,6 @@ fn package_of(parts: &PurlParts, props: &[(String, String)]) -> Option<Package> 
         },
         dev: false,
         direct: None,
+        group_inferred: false,
     })
 }

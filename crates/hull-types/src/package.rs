@@ -128,6 +128,11 @@ pub struct Package {
     /// another package (`false`); `None` where the format does not say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direct: Option<bool>,
+    /// Maven: no `pom.properties` named this archive, so its group was inferred from the
+    /// manifest or the file name. Matching may then look the artifact up under the one group
+    /// the advisory database knows it by.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub group_inferred: bool,
 }
 
 impl Package {

@@ -162,6 +162,7 @@ mod tests {
             epoch,
             dev: false,
             direct: None,
+            group_inferred: false,
         }
     }
 

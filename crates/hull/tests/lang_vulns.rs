@@ -375,3 +375,91 @@ fn real_image_installed_packages() {
         .unwrap()
         .starts_with("sha256:"));
 }
+
+/// A jar in memory: `(name, contents)` entries, stored.
+fn jar(entries: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, body) in entries {
+        z.start_file(*name, opts).unwrap();
+        z.write_all(body.as_bytes()).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+/// A jar no `pom.properties` names gets a guessed group; matching then looks its artifact up
+/// under the one group the database knows it by (Tomcat's `catalina.jar`, whose manifest
+/// says `tomcat-catalina`, against GHSA-fccv-jmmp-qg76 for `org.apache.tomcat:tomcat-catalina`),
+/// but never when the database knows the artifact under several groups (`snakeyaml`:
+/// `org.yaml` and `be.cylab` in GHSA-c4r9-r8fh-9vj2), and never for a name a `pom.properties`
+/// stated.
+#[test]
+fn inferred_maven_groups_are_matched_by_artifact_when_unambiguous() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = import_lang(dir.path());
+    // Tomcat's manifest (bnd): the group is not in it.
+    let catalina = jar(&[(
+        "META-INF/MANIFEST.MF",
+        "Manifest-Version: 1.0\r\nBundle-Name: tomcat-catalina\r\n\
+         Bundle-SymbolicName: org.apache.tomcat-catalina\r\nBundle-Version: 10.1.10\r\n\
+         Implementation-Title: Apache Tomcat\r\nImplementation-Version: 10.1.10\r\n",
+    )]);
+    let snakeyaml = jar(&[(
+        "META-INF/MANIFEST.MF",
+        "Manifest-Version: 1.0\r\nImplementation-Title: snakeyaml\r\n\
+         Implementation-Vendor-Id: com.example\r\nImplementation-Version: 1.30\r\n",
+    )]);
+    let stated = jar(&[(
+        "META-INF/maven/com.example/tomcat-catalina/pom.properties",
+        "groupId=com.example\nartifactId=tomcat-catalina\nversion=10.1.10\n",
+    )]);
+    let img = dir.path().join("tomcat.tar");
+    docker_archive(
+        &img,
+        &[layer(&[
+            E::File("usr/local/tomcat/lib/catalina.jar", &catalina),
+            E::File("app/lib/snakeyaml.jar", &snakeyaml),
+            E::File("app/lib/tomcat-catalina-10.1.10.jar", &stated),
+        ])],
+        None,
+    );
+    let v = scan(&db, &img);
+    let vulns: Vec<&serde_json::Value> = v["vulnerabilities"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let hits: Vec<(String, String, String)> = vulns
+        .iter()
+        .map(|x| {
+            (
+                x["package"].as_str().unwrap().to_string(),
+                x["location"]["path"].as_str().unwrap().to_string(),
+                x["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(hits.len(), 1, "{hits:#?}");
+    let (package, path, reason) = &hits[0];
+    assert_eq!(package, "org.apache:tomcat-catalina");
+    assert_eq!(path, "/usr/local/tomcat/lib/catalina.jar");
+    assert!(
+        reason.contains("org.apache.tomcat:tomcat-catalina")
+            && reason.contains("group was inferred")
+            && reason.contains("GHSA-fccv-jmmp-qg76"),
+        "{reason}"
+    );
+    let ids: Vec<&str> = std::iter::once(&vulns[0]["id"])
+        .chain(vulns[0]["aliases"].as_array().unwrap())
+        .filter_map(|x| x.as_str())
+        .collect();
+    assert!(ids.contains(&"GHSA-fccv-jmmp-qg76"), "{ids:?}");
+    let inferred = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["group_inferred"] == true)
+        .count();
+    assert_eq!(inferred, 2, "catalina.jar and snakeyaml.jar");
+}

@@ -33,7 +33,7 @@ impl Analyzer for JavaArchive {
         AnalyzerId("java-archive")
     }
     fn version(&self) -> u32 {
-        2
+        3
     }
     fn wants(&self, path: &str) -> bool {
         is_archive(base(path))
@@ -120,9 +120,12 @@ fn archive(
             stem.starts_with(&pa) || pa == squash(a) || same_version(pv, v)
         })
     });
-    for (g, a, v) in poms.iter().cloned().chain(own) {
+    let named = poms.into_iter().map(|p| (p, false));
+    for ((g, a, v), inferred) in named.chain(own.map(|o| (o, true))) {
         if !a.is_empty() && !v.is_empty() {
-            out.push(package(PackageKind::Maven, &format!("{g}:{a}"), &v, path));
+            let mut p = package(PackageKind::Maven, &format!("{g}:{a}"), &v, path);
+            p.group_inferred = inferred;
+            out.push(p);
         }
     }
     for (ename, data) in nested {

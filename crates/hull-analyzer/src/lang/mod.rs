@@ -55,6 +55,7 @@ pub(crate) fn package(kind: PackageKind, name: &str, version: &str, path: &str) 
         epoch: None,
         dev: false,
         direct: None,
+        group_inferred: false,
     }
 }
 

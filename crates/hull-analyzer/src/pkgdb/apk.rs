@@ -62,6 +62,7 @@ impl Analyzer for Apk {
                 epoch: None,
                 dev: false,
                 direct: None,
+                group_inferred: false,
             })
             .collect();
         Ok(Output {

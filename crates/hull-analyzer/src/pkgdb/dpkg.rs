@@ -97,6 +97,7 @@ impl DpkgRecord {
             epoch: None,
             dev: false,
             direct: None,
+            group_inferred: false,
         }
     }
 }

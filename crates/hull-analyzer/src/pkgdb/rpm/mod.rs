@@ -157,6 +157,7 @@ impl RpmHeader {
             epoch: self.epoch,
             dev: false,
             direct: None,
+            group_inferred: false,
         }
     }
 }
