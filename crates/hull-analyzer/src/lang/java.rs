@@ -1,8 +1,10 @@
 //! Java archives: `.jar`, `.war`, `.ear`, `.par`, read in memory (never extracted).
 //!
 //! Each archive yields the artifacts its `pom.properties` files (Maven writes them to
-//! `META-INF/maven/<group>/<artifact>/`) name (a shaded or fat jar carries several); archives inside it (`BOOT-INF/lib`,
-//! `WEB-INF/lib`, any nested `.jar`) are opened too, to a bounded depth and total size.
+//! `META-INF/maven/<group>/<artifact>/`) name (a shaded or fat jar carries several);
+//! archives inside it (`BOOT-INF/lib`, `WEB-INF/lib`, any nested `.jar`) are opened too, one
+//! at a time, to a bounded depth and total size; a stored (uncompressed) one, as Spring Boot
+//! writes them, is read in place.
 //! An archive none of whose `pom.properties` names it (none at all, or only those of what was
 //! shaded into it) is identified by its `MANIFEST.MF` (`Implementation-*`, then `Bundle-*`
 //! fields) and its file name (`artifact-1.2.3.jar`).
@@ -71,7 +73,6 @@ fn archive(
         .map_err(|e| AnalyzeError::malformed("Java archive", format!("{name}: {e}")))?;
     let mut poms = Vec::new();
     let mut manifest = None;
-    let mut nested = Vec::new();
     for i in 0..zip.len().min(MAX_ENTRIES) {
         let Ok(mut entry) = zip.by_index(i) else {
             continue;
@@ -92,17 +93,31 @@ fn archive(
                 limit: MAX_TOTAL as usize,
             });
         }
+        let is_nested = is_archive(&ename) && !ename.ends_with("pom.properties");
+        // An archive stored uncompressed inside this one (Spring Boot requires it of
+        // `BOOT-INF/lib`) is read where it lies, without a copy.
+        let stored = (is_nested && entry.compression() == zip::CompressionMethod::Stored)
+            .then(|| entry.data_start())
+            .and_then(|start| bytes.get(start as usize..start.checked_add(size)? as usize));
+        if let Some(inner) = stored {
+            *budget = budget.saturating_sub(size);
+            // A broken inner archive is skipped; the outer one still counts.
+            let _ = archive(inner, base(&ename), path, depth + 1, budget, out);
+            continue;
+        }
         let mut data = Vec::with_capacity(size.min(1 << 20) as usize);
         if (&mut entry).take(size + 1).read_to_end(&mut data).is_err() {
             continue;
         }
+        drop(entry);
         *budget = budget.saturating_sub(data.len() as u64);
         if ename == "META-INF/MANIFEST.MF" {
             manifest = Some(data);
         } else if ename.ends_with("pom.properties") {
             poms.push(data);
         } else {
-            nested.push((ename, data));
+            // Opened now, not collected: one nested archive in memory at a time per level.
+            let _ = archive(&data, base(&ename), path, depth + 1, budget, out);
         }
     }
     let poms: Vec<(String, String, String)> =
@@ -127,10 +142,6 @@ fn archive(
             p.group_inferred = inferred;
             out.push(p);
         }
-    }
-    for (ename, data) in nested {
-        // A broken inner archive is skipped; the outer one still counts.
-        let _ = archive(&data, base(&ename), path, depth + 1, budget, out);
     }
     Ok(())
 }
@@ -244,6 +255,49 @@ mod tests {
             z.write_all(body.as_bytes()).unwrap();
         }
         z.finish().unwrap().into_inner()
+    }
+
+    /// Spring Boot's layout: libraries stored uncompressed under `BOOT-INF/lib` (read in
+    /// place), and a compressed one elsewhere (read out), each with its own pom.properties.
+    #[test]
+    fn nested_archives_stored_and_compressed() {
+        let lib = |g: &str, a: &str, v: &str| {
+            jar(&[(
+                &format!("META-INF/maven/{g}/{a}/pom.properties"),
+                &format!("groupId={g}\nartifactId={a}\nversion={v}\n"),
+            )])
+        };
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, body, method) in [
+            (
+                "BOOT-INF/lib/jackson-databind-2.9.8.jar",
+                lib("com.fasterxml.jackson.core", "jackson-databind", "2.9.8"),
+                zip::CompressionMethod::Stored,
+            ),
+            (
+                "WEB-INF/lib/log4j-core-2.14.1.jar",
+                lib("org.apache.logging.log4j", "log4j-core", "2.14.1"),
+                zip::CompressionMethod::Deflated,
+            ),
+        ] {
+            let opts = zip::write::SimpleFileOptions::default().compression_method(method);
+            z.start_file(name, opts).unwrap();
+            z.write_all(&body).unwrap();
+        }
+        let outer = z.finish().unwrap().into_inner();
+        assert_eq!(
+            names(&outer, "/app/app.jar"),
+            vec![
+                (
+                    "com.fasterxml.jackson.core:jackson-databind".into(),
+                    "2.9.8".into()
+                ),
+                (
+                    "org.apache.logging.log4j:log4j-core".into(),
+                    "2.14.1".into()
+                ),
+            ]
+        );
     }
 
     fn names(bytes: &[u8], path: &str) -> Vec<(String, String)> {
