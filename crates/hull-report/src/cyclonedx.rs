@@ -55,6 +55,9 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             props.push(json!({"name": "hull:source:name", "value": s.name}));
             props.push(json!({"name": "hull:source:version", "value": s.version}));
         }
+        if p.group_inferred {
+            props.push(json!({"name": "hull:maven:group_inferred", "value": "true"}));
+        }
         let mut c = json!({
             "type": "library",
             "bom-ref": bom_ref,

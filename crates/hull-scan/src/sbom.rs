@@ -226,7 +226,8 @@ fn language_package_of(
         epoch: None,
         dev: false,
         direct: None,
-        group_inferred: false,
+        group_inferred: kind == PackageKind::Maven
+            && prop("hull:maven:group_inferred").as_deref() == Some("true"),
     })
 }
 

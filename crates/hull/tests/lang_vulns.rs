@@ -462,4 +462,18 @@ fn inferred_maven_groups_are_matched_by_artifact_when_unambiguous() {
         .filter(|p| p["group_inferred"] == true)
         .count();
     assert_eq!(inferred, 2, "catalina.jar and snakeyaml.jar");
+    // hull's CycloneDX carries the mark (`hull:maven:group_inferred`), so the SBOM is
+    // matched as the image was.
+    let sbom = dir.path().join("tomcat.cdx.json");
+    let o = run(&[
+        "sbom",
+        "--no-cache",
+        "-f",
+        "cyclonedx",
+        "-o",
+        sbom.to_str().unwrap(),
+        img.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(findings(&scan(&db, &sbom)), findings(&v));
 }
