@@ -85,6 +85,27 @@ pub struct OwnedFiles {
     pub paths: Vec<String>,
 }
 
+impl OwnedFiles {
+    /// The language-package metadata among the files `owner` installed, if any: all a
+    /// package database needs to say for those packages to be the OS package's.
+    pub fn of<S: AsRef<str> + Into<String>>(
+        kind: hull_types::PackageKind,
+        owner: &str,
+        files: impl IntoIterator<Item = S>,
+    ) -> Option<Self> {
+        let paths: Vec<String> = files
+            .into_iter()
+            .filter(|f| lang::installed_metadata(f.as_ref()))
+            .map(Into::into)
+            .collect();
+        (!paths.is_empty()).then(|| OwnedFiles {
+            kind,
+            owner: owner.to_string(),
+            paths,
+        })
+    }
+}
+
 /// Why a file could not be analyzed. Carries no path: the caller knows the path and layer and
 /// records the error against them, so one malformed file never aborts a scan.
 #[derive(Debug, thiserror::Error)]

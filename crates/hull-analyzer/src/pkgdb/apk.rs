@@ -30,17 +30,11 @@ impl Analyzer for Apk {
         let owned = records
             .iter()
             .filter_map(|r| {
-                let paths: Vec<String> = r
-                    .files
-                    .iter()
-                    .filter(|f| crate::lang::installed_metadata(f))
-                    .cloned()
-                    .collect();
-                (!paths.is_empty()).then(|| OwnedFiles {
-                    kind: PackageKind::Apk,
-                    owner: r.name.clone(),
-                    paths,
-                })
+                OwnedFiles::of(
+                    PackageKind::Apk,
+                    &r.name,
+                    r.files.iter().map(String::as_str),
+                )
             })
             .collect();
         let packages = records

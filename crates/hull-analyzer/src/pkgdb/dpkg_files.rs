@@ -12,11 +12,6 @@ pub struct DpkgFiles;
 
 const DIR: &str = "/var/lib/dpkg/info/";
 
-/// Files that describe a language package (what the language analyzers read).
-pub fn is_language_metadata(path: &str) -> bool {
-    crate::lang::installed_metadata(path)
-}
-
 impl Analyzer for DpkgFiles {
     fn id(&self) -> AnalyzerId {
         AnalyzerId("dpkg-files")
@@ -32,22 +27,12 @@ impl Analyzer for DpkgFiles {
     }
     fn analyze(&self, file: &FileInput<'_>) -> Result<Output, AnalyzeError> {
         let name = &file.path[DIR.len()..file.path.len() - ".list".len()];
-        let owner = name.split(':').next().unwrap_or(name).to_string();
-        let paths: Vec<String> = String::from_utf8_lossy(file.bytes)
-            .lines()
-            .filter(|l| is_language_metadata(l))
-            .map(str::to_string)
-            .collect();
+        let owner = name.split(':').next().unwrap_or(name);
+        let text = String::from_utf8_lossy(file.bytes);
         Ok(Output {
-            owned: if paths.is_empty() {
-                vec![]
-            } else {
-                vec![OwnedFiles {
-                    kind: PackageKind::Deb,
-                    owner,
-                    paths,
-                }]
-            },
+            owned: OwnedFiles::of(PackageKind::Deb, owner, text.lines())
+                .into_iter()
+                .collect(),
             ..Output::default()
         })
     }

@@ -72,18 +72,13 @@ blob_analyzer!(RpmSqlite, "rpm-sqlite", "rpmdb.sqlite", sqlite::parse_with);
 /// Language-package metadata an rpm installed (`python3-six`'s dist-info) is the rpm's.
 fn owned_files(files: impl Iterator<Item = header::RpmFiles>) -> Vec<OwnedFiles> {
     files
+        .filter(|f| f.name != "gpg-pubkey")
         .filter_map(|f| {
-            let paths: Vec<String> = f
-                .files
-                .into_iter()
-                .map(|(p, _)| p)
-                .filter(|p| crate::lang::installed_metadata(p))
-                .collect();
-            (!paths.is_empty() && f.name != "gpg-pubkey").then_some(OwnedFiles {
-                kind: PackageKind::Rpm,
-                owner: f.name,
-                paths,
-            })
+            OwnedFiles::of(
+                PackageKind::Rpm,
+                &f.name,
+                f.files.into_iter().map(|(p, _)| p),
+            )
         })
         .collect()
 }
