@@ -179,15 +179,13 @@ fn level_of(s: cvss::Severity) -> hull_types::Severity {
     }
 }
 
-/// The key a package name is stored and looked up under in an ecosystem: PyPI names are
-/// compared after PEP 503 normalisation (`Flask_SQLAlchemy` = `flask-sqlalchemy`), NuGet
-/// and Packagist names case-insensitively; every other ecosystem compares names exactly.
+/// The key a package name is stored and looked up under in an ecosystem (see
+/// [`hull_types::OsvEcosystem::name_key`]); names of ecosystems hull does not match are kept
+/// as they are.
 pub fn package_key(ecosystem: &str, name: &str) -> String {
-    let base = ecosystem.split(':').next().unwrap_or(ecosystem);
-    match base {
-        "PyPI" => hull_types::pep503_normalize(name),
-        "NuGet" | "Packagist" => name.to_lowercase(),
-        _ => name.to_string(),
+    match hull_types::OsvEcosystem::of(ecosystem) {
+        Some(e) => e.name_key(name),
+        None => name.to_string(),
     }
 }
 

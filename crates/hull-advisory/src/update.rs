@@ -15,27 +15,18 @@ use crate::DbError;
 /// The OSV project's public bucket.
 pub const DEFAULT_MIRROR: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 
-/// The ecosystems hull can match today (OS packages).
-pub const MATCHED_ECOSYSTEMS: &[&str] = &[
-    "AlmaLinux",
-    "Alpine",
-    "Chainguard",
-    "Debian",
-    "Go",
-    "Maven",
-    "NuGet",
-    "Packagist",
-    "PyPI",
-    "Red Hat",
-    "Rocky Linux",
-    "RubyGems",
-    "SUSE",
-    "Ubuntu",
-    "Wolfi",
-    "crates.io",
-    "npm",
-    "openSUSE",
-];
+/// The ecosystems hull can match (OS and language), as `hull db update` fetches them: the
+/// names of [`hull_types::OsvEcosystem::ALL`].
+pub const MATCHED_ECOSYSTEMS: [&str; 18] = {
+    let all = hull_types::OsvEcosystem::ALL;
+    let mut names = [""; 18];
+    let mut i = 0;
+    while i < all.len() {
+        names[i] = all[i].name();
+        i += 1;
+    }
+    names
+};
 
 /// What to fetch, from where, to where.
 #[derive(Clone, Debug)]

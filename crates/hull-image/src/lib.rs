@@ -23,7 +23,7 @@ pub use oci::{HistoryEntry, ImageConfig, Platform};
 pub use path::normalize;
 pub use reference::Reference;
 pub use registry::RegistryOptions;
-pub use source::{open, BlobStamp, Image, LayerRef, OpenOptions, SourceKind};
+pub use source::{open, BlobStamp, Image, ImageLayer, OpenOptions, SourceKind};
 
 /// Entry points for the fuzz targets in `fuzz/` (not a stable API).
 #[doc(hidden)]

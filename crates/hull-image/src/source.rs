@@ -15,55 +15,7 @@ use crate::oci::{DockerArchiveEntry, RawDescriptor, RawManifestOrIndex, MAX_JSON
 use crate::registry::RegistryClient;
 use crate::{ImageConfig, ImageError, Platform, Reference, RegistryOptions};
 
-/// Where an image came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SourceKind {
-    /// `docker save` / `podman save` output (classic `manifest.json`, or the OCI-in-tar
-    /// layout of Docker 25+, which also carries a `manifest.json`).
-    DockerArchive,
-    /// An OCI image layout directory.
-    OciLayout,
-    /// An OCI image layout in a tar file.
-    OciArchive,
-    /// A registry, over the OCI distribution API.
-    Registry,
-    /// A root filesystem directory (no layers).
-    Rootfs,
-    /// A CycloneDX or SPDX SBOM: packages to match, no image (read by `hull-scan`).
-    Sbom,
-    /// Kubernetes manifests and Dockerfiles checked by `hull k8s`: configuration, no image.
-    Config,
-}
-
-impl SourceKind {
-    /// Parses the `--kind` flag's values.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "docker-archive" => Self::DockerArchive,
-            "oci" | "oci-layout" => Self::OciLayout,
-            "oci-archive" => Self::OciArchive,
-            "registry" => Self::Registry,
-            "rootfs" | "dir" => Self::Rootfs,
-            "sbom" => Self::Sbom,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for SourceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::DockerArchive => "docker-archive",
-            Self::OciLayout => "oci-layout",
-            Self::OciArchive => "oci-archive",
-            Self::Registry => "registry",
-            Self::Rootfs => "rootfs",
-            Self::Sbom => "sbom",
-            Self::Config => "config",
-        })
-    }
-}
+pub use hull_types::SourceKind;
 
 /// How to open a target.
 #[derive(Clone, Debug, Default)]
@@ -78,7 +30,7 @@ pub struct OpenOptions {
 /// One layer as the manifest and config describe it. Nothing here is trusted until the walk
 /// has hashed the bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LayerRef {
+pub struct ImageLayer {
     pub index: usize,
     /// The blob digest the manifest names (unknown for classic `docker save` layers, whose
     /// blob is the uncompressed tar and so must hash to the diff_id).
@@ -122,7 +74,7 @@ pub struct Image {
     /// The config's digest, which is the image ID.
     pub config_digest: Option<Digest>,
     pub config: ImageConfig,
-    pub layers: Vec<LayerRef>,
+    pub layers: Vec<ImageLayer>,
     pub repo_tags: Vec<String>,
     /// For [`SourceKind::Rootfs`], the directory.
     pub rootfs: Option<PathBuf>,
@@ -310,7 +262,7 @@ fn layer_refs(
     target: &str,
     config: &ImageConfig,
     blobs: Vec<(Option<Digest>, Option<u64>, Locator)>,
-) -> Result<Vec<LayerRef>, ImageError> {
+) -> Result<Vec<ImageLayer>, ImageError> {
     if blobs.len() != config.rootfs.diff_ids.len() {
         return Err(ImageError::malformed(
             target,
@@ -326,7 +278,7 @@ fn layer_refs(
         .into_iter()
         .enumerate()
         .map(|(i, (blob, size, locator))| {
-            Ok(LayerRef {
+            Ok(ImageLayer {
                 index: i,
                 blob,
                 diff_id: parse_digest(
@@ -401,7 +353,7 @@ fn resolve_manifest(
     mut doc: RawManifestOrIndex,
     mut doc_digest: Option<Digest>,
     platform: &Platform,
-) -> Result<(Option<Digest>, Digest, ImageConfig, Vec<LayerRef>), ImageError> {
+) -> Result<(Option<Digest>, Digest, ImageConfig, Vec<ImageLayer>), ImageError> {
     for _depth in 0..4 {
         if let Some(manifests) = &doc.manifests {
             let chosen = choose(target, manifests, platform)?;
@@ -519,7 +471,7 @@ fn open_registry(
 
 impl Image {
     /// Opens a layer's blob for one streaming read.
-    pub fn open_layer(&self, layer: &LayerRef) -> Result<Box<dyn Read + Send>, ImageError> {
+    pub fn open_layer(&self, layer: &ImageLayer) -> Result<Box<dyn Read + Send>, ImageError> {
         match (&self.store, &layer.locator) {
             (_, Locator::File(p)) => {
                 let f = File::open(p).map_err(|e| ImageError::io(p.display().to_string(), e))?;
@@ -538,7 +490,7 @@ impl Image {
     /// archive's member), or `None` for a registry blob.
     pub fn open_layer_seekable(
         &self,
-        layer: &LayerRef,
+        layer: &ImageLayer,
     ) -> Option<Result<crate::archive::FileWindow, ImageError>> {
         match (&self.store, &layer.locator) {
             (_, Locator::File(p)) => Some(crate::archive::FileWindow::whole(p)),
@@ -548,7 +500,7 @@ impl Image {
     }
 
     /// A label for the layer in messages: its blob digest, or its archive member.
-    pub fn layer_label(&self, layer: &LayerRef) -> String {
+    pub fn layer_label(&self, layer: &ImageLayer) -> String {
         match &layer.locator {
             Locator::Member(m) if layer.blob.is_none() => format!("{} ({m})", layer.diff_id),
             _ => layer.blob.as_ref().unwrap_or(&layer.diff_id).to_string(),
@@ -556,7 +508,7 @@ impl Image {
     }
 
     /// The identity of a layer's bytes, for the verified-digest memo (see [`BlobStamp`]).
-    pub fn stamp(&self, layer: &LayerRef) -> Option<BlobStamp> {
+    pub fn stamp(&self, layer: &ImageLayer) -> Option<BlobStamp> {
         match (&self.store, &layer.locator) {
             (_, Locator::File(p)) => file_stamp(p).map(|s| BlobStamp(format!("file:{s}"))),
             (Store::Tar(idx), Locator::Member(m)) => {

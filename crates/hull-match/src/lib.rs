@@ -80,30 +80,23 @@ pub fn ecosystems(os: &OsRelease, available: &[String]) -> Vec<String> {
     }
 }
 
-/// The registry a language package is published in, as OSV names it.
+/// The registry a language package is published in, as OSV names it (Packagist with its
+/// repository variants, `Packagist:https://packages.drupal.org/8`).
 fn language_ecosystems(kind: PackageKind, available: &[String]) -> Vec<String> {
-    let one = |e: &str| vec![e.to_string()];
-    match kind {
-        PackageKind::Python => one("PyPI"),
-        PackageKind::Npm => one("npm"),
-        PackageKind::Cargo => one("crates.io"),
-        PackageKind::Go => one("Go"),
-        PackageKind::Maven => one("Maven"),
-        PackageKind::Gem => one("RubyGems"),
-        PackageKind::NuGet => one("NuGet"),
-        // Packagist and its repository variants (`Packagist:https://packages.drupal.org/8`).
-        PackageKind::Composer => {
-            let mut v = one("Packagist");
-            v.extend(
-                available
-                    .iter()
-                    .filter(|e| e.starts_with("Packagist:"))
-                    .cloned(),
-            );
-            v
-        }
-        PackageKind::Deb | PackageKind::Rpm | PackageKind::Apk => vec![],
+    let Some(e) = hull_types::OsvEcosystem::of_language(kind) else {
+        return vec![];
+    };
+    let mut v = vec![e.name().to_string()];
+    if e == hull_types::OsvEcosystem::Packagist {
+        let variant = format!("{}:", e.name());
+        v.extend(
+            available
+                .iter()
+                .filter(|a| a.starts_with(&variant))
+                .cloned(),
+        );
     }
+    v
 }
 
 /// The scheme a range's events are read in: the package's own, except that a `SEMVER`

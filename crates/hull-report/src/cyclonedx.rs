@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use crate::{content_uuid, rfc3339, with_purls, RenderOptions};
-use hull_scan::ScanReport;
+use hull_types::ScanReport;
 
 pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     let img = &report.image;

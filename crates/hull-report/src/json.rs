@@ -2,7 +2,7 @@
 //!
 //! Additions within version 1 only add optional fields; anything else bumps the version.
 
-use hull_scan::{ImageSummary, ScanReport, Warning};
+use hull_types::{ImageSummary, ScanReport, Warning};
 use hull_types::{Misconfiguration, NotMatched, Package, Secret, Vulnerability};
 use serde::Serialize;
 
@@ -43,7 +43,7 @@ struct Doc<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     detections: &'a [hull_types::Detection],
     #[serde(rename = "os_owned", skip_serializing_if = "<[_]>::is_empty")]
-    os_owned: &'a [hull_scan::OsOwned],
+    os_owned: &'a [hull_types::OsOwned],
     /// Files the malware scanner skipped as byte-identical to what their OS package installed.
     #[serde(rename = "os_files_verified", skip_serializing_if = "is_zero")]
     os_files_verified: u64,

@@ -10,44 +10,70 @@ mod table;
 use std::fmt;
 use std::str::FromStr;
 
-use hull_scan::ScanReport;
 use hull_types::Package;
+use hull_types::ScanReport;
 use sha2::{Digest as _, Sha256};
 
-/// The output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The output formats. `clap` reads the list (and the aliases) from here, so `--help`, the
+/// parser and the every-format tests cannot drift apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Format {
+    /// A short, grouped table for a person (colour only on a terminal).
     Table,
+    /// hull's versioned JSON report (`docs/json-report.md`).
     Json,
+    /// CycloneDX 1.6 JSON.
     CycloneDx,
+    /// SPDX 2.3 JSON.
     Spdx,
+}
+
+impl Format {
+    /// Every format, in `--help` order.
+    pub const ALL: [Format; 4] = [Format::Table, Format::Json, Format::CycloneDx, Format::Spdx];
+
+    /// The name on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Table => "table",
+            Self::Json => "json",
+            Self::CycloneDx => "cyclonedx",
+            Self::Spdx => "spdx",
+        }
+    }
+
+    /// Other names a user may know the format by (Trivy's and Syft's spellings).
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Self::Table | Self::Json => &[],
+            Self::CycloneDx => &["cyclonedx-json", "cdx"],
+            Self::Spdx => &["spdx-json"],
+        }
+    }
+}
+
+impl clap::ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::ALL
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()).aliases(self.aliases()))
+    }
 }
 
 impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "table" => Self::Table,
-            "json" => Self::Json,
-            "cyclonedx" | "cyclonedx-json" | "cdx" => Self::CycloneDx,
-            "spdx" | "spdx-json" => Self::Spdx,
-            _ => {
-                return Err(format!(
-                    "unknown format {s:?} (table, json, cyclonedx, spdx)"
-                ))
-            }
-        })
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s || f.aliases().contains(&s))
+            .ok_or_else(|| format!("unknown format {s:?} (table, json, cyclonedx, spdx)"))
     }
 }
 
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Table => "table",
-            Self::Json => "json",
-            Self::CycloneDx => "cyclonedx",
-            Self::Spdx => "spdx",
-        })
+        f.write_str(self.as_str())
     }
 }
 
@@ -76,13 +102,7 @@ pub fn render(report: &ScanReport, format: Format, opts: &RenderOptions) -> Stri
     }
 }
 
-/// Seconds since the epoch as an RFC 3339 UTC timestamp.
-pub fn rfc3339(secs: i64) -> String {
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
-}
+pub use hull_types::time::rfc3339;
 
 /// A UUID (version 4 layout) derived from the report's content, so the same scan gets the
 /// same serial number.
@@ -122,106 +142,8 @@ pub(crate) fn with_purls(report: &ScanReport) -> Vec<(&Package, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hull_scan::{ImageSummary, LayerInfo, SourceKind, Warning};
-    use hull_types::{Digest, Location, OsFamily, OsRelease, PackageKind, SourcePackage};
 
-    /// One report, rendered by every format.
-    fn report() -> ScanReport {
-        let layer = Digest::from_sha256_bytes(&[7; 32]);
-        let pkg = |kind, name: &str, version: &str| Package {
-            kind,
-            name: name.into(),
-            version: version.into(),
-            arch: Some("amd64".into()),
-            source: Some(SourcePackage {
-                name: format!("{name}-src"),
-                version: version.into(),
-            }),
-            licenses: vec!["MIT".into()],
-            location: Location {
-                path: "/var/lib/dpkg/status".into(),
-                layer: Some(layer.clone()),
-            },
-            epoch: None,
-            dev: false,
-            direct: None,
-            group_inferred: false,
-        };
-        ScanReport {
-            image: ImageSummary {
-                name: "example:1".into(),
-                source: SourceKind::DockerArchive,
-                manifest_digest: None,
-                image_id: Some(Digest::from_sha256_bytes(&[1; 32])),
-                repo_tags: vec!["example:1".into()],
-                os: Some(OsRelease {
-                    family: OsFamily::Debian,
-                    id: "debian".into(),
-                    version_id: Some("12".into()),
-                    version_codename: None,
-                    pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
-                    distroless: false,
-                }),
-                architecture: "amd64".into(),
-                created: None,
-                user: None,
-                entrypoint: Some(vec!["/bin/app".into()]),
-                cmd: None,
-                exposed_ports: vec!["22/tcp".into()],
-                layers: vec![LayerInfo {
-                    index: 0,
-                    diff_id: layer.clone(),
-                    digest: None,
-                    size: 3 << 20,
-                    compressed_size: None,
-                    created_by: Some("RUN apt-get install -y curl".into()),
-                    cached: false,
-                }],
-            },
-            packages: vec![
-                pkg(PackageKind::Deb, "curl", "7.88.1-10+deb12u5"),
-                pkg(PackageKind::Apk, "musl", "1.2.4-r2"),
-            ],
-            warnings: vec![Warning {
-                layer: Some(layer),
-                path: "/x".into(),
-                message: "odd".into(),
-            }],
-            vulnerabilities: vec![hull_types::Vulnerability {
-                package: "curl".into(),
-                kind: PackageKind::Deb,
-                version: "7.88.1-10+deb12u5".into(),
-                id: "CVE-2024-2398".into(),
-                aliases: vec!["DEBCL-CVE-2024-2398-curl".into()],
-                advisories: vec!["DEBCL-CVE-2024-2398-curl".into()],
-                fixed: Some("7.88.1-10+deb12u6".into()),
-                severity: hull_types::Severity::Medium,
-                severity_source: Some("CVSS:3.1 of DEBCL-CVE-2024-2398-curl".into()),
-                score: hull_types::Score::new(6.5),
-                cvss: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:N/A:N".into()),
-                summary: Some("Fixed in Debian changelog entry 7.88.1-10+deb12u6".into()),
-                references: vec!["https://example.org/CVE-2024-2398".into()],
-                location: None,
-                reason: "Debian:12 curl 7.88.1-10+deb12u5: introduced 0, fixed 7.88.1-10+deb12u6 (ECOSYSTEM) in DEBCL-CVE-2024-2398-curl".into(),
-            }],
-            not_matched: vec![],
-            misconfigurations: vec![hull_types::Misconfiguration {
-                target: "image config".into(),
-                line: None,
-                check: "image-sensitive-port".into(),
-                severity: hull_types::Severity::Medium,
-                title: "Sensitive port exposed".into(),
-                resource: None,
-                message: "exposes 22/tcp (SSH)".into(),
-                remediation: "Do not expose remote shells.".into(),
-            }],
-            os_owned: vec![],
-            secrets: vec![],
-            detections: vec![],
-            os_files_verified: 0,
-            file_modes: vec![],
-        }
-    }
+    use hull_testkit::fixture_report as report;
 
     fn opts(color: bool) -> RenderOptions {
         RenderOptions {

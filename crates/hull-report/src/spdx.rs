@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::{content_uuid, rfc3339, with_purls, RenderOptions};
-use hull_scan::ScanReport;
+use hull_types::ScanReport;
 
 /// SPDX identifiers allow letters, digits, `.` and `-`.
 fn spdx_id(s: &str) -> String {

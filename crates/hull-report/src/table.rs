@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use hull_scan::{ScanReport, SourceKind};
 use hull_types::{PackageKind, Severity};
+use hull_types::{ScanReport, SourceKind};
 
 use crate::RenderOptions;
 
@@ -343,7 +343,10 @@ fn detections(out: &mut String, report: &ScanReport, opts: &RenderOptions) {
     } else {
         ("", "", "", "", "")
     };
-    for (title, scanner) in [("malware", "malware"), ("indicators of compromise", "ioc")] {
+    for (title, scanner) in [
+        ("malware", hull_types::Scanner::Malware),
+        ("indicators of compromise", hull_types::Scanner::Ioc),
+    ] {
         let mut rows: Vec<_> = report
             .detections
             .iter()

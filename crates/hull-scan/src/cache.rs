@@ -22,7 +22,7 @@ use hull_types::Digest;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::LayerResult;
+use crate::model::LayerResult;
 
 /// Bump when the layout or the JSON of cache entries changes.
 const SCHEMA: &str = "v1";

@@ -7,9 +7,11 @@ use std::path::Path;
 use hull_config::image::{ImageView, ModeEntry};
 use hull_config::{FileKind, InputFile};
 use hull_image::Image;
-use hull_types::{Misconfiguration, Secret};
+use hull_types::{Misconfiguration, Secret, Warning};
 
-use crate::{ModeRecord, SecretOptions, Warning};
+use crate::dirwalk::DirWalk;
+use crate::dispatch::SecretOptions;
+use crate::model::ModeRecord;
 
 /// Largest manifest or Dockerfile read from a directory; larger YAML/JSON is data, not
 /// configuration.
@@ -20,9 +22,12 @@ const MAX_ENTRIES: u64 = 2_000_000;
 /// Directories that hold other people's files, not the project's configuration.
 const SKIP_DIRS: &[&str] = &[".git", "node_modules", ".terraform", "__pycache__"];
 
-/// Checks an image's config and history, and the special file modes its layers carry
-/// ([`crate::ScanReport::file_modes`]).
-pub fn check_image_config(image: &Image, modes: &[(usize, ModeRecord)]) -> Vec<Misconfiguration> {
+/// Checks an image's config and history, and the special file modes that survive its layers'
+/// whiteouts (with the index of the layer that holds each).
+pub(crate) fn check_image_config(
+    image: &Image,
+    modes: &[(usize, ModeRecord)],
+) -> Vec<Misconfiguration> {
     let cfg = &image.config;
     let mut layer = 0usize;
     let history = cfg
@@ -67,7 +72,7 @@ pub fn check_image_config(image: &Image, modes: &[(usize, ModeRecord)]) -> Vec<M
 /// Reads the Dockerfiles and YAML/JSON files under `root` that may be configuration.
 /// Symlinks are not followed; YAML/JSON without an `apiVersion` is skipped unread past the
 /// first bytes that say so.
-pub fn collect_config_files(root: &Path) -> (Vec<InputFile>, Vec<Warning>) {
+pub(crate) fn collect_config_files(root: &Path) -> (Vec<InputFile>, Vec<Warning>) {
     let mut files = Vec::new();
     let mut warnings = Vec::new();
     if root.is_file() {
@@ -80,44 +85,29 @@ pub fn collect_config_files(root: &Path) -> (Vec<InputFile>, Vec<Warning>) {
         );
         return (files, warnings);
     }
-    let mut stack = vec![(root.to_path_buf(), String::new(), 0usize)];
-    let mut seen = 0u64;
-    while let Some((dir, rel, depth)) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            warnings.push(Warning {
-                layer: None,
-                path: rel,
-                message: "unreadable directory".into(),
-            });
-            continue;
-        };
-        let mut entries: Vec<_> = rd.flatten().collect();
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            seen += 1;
-            if seen > MAX_ENTRIES {
-                warnings.push(Warning {
-                    layer: None,
-                    path: rel.clone(),
-                    message: "too many entries; rest not read".into(),
-                });
-                return (files, warnings);
-            }
-            let name = e.file_name().to_string_lossy().into_owned();
-            let path = if rel.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel}/{name}")
-            };
-            let Ok(ft) = e.file_type() else { continue };
-            if ft.is_dir() {
-                if depth < MAX_DEPTH && !SKIP_DIRS.contains(&name.as_str()) {
-                    stack.push((e.path(), path, depth + 1));
-                }
-            } else if ft.is_file() && FileKind::of(&name).is_some() {
-                read_one(&e.path(), &path, false, &mut files, &mut warnings);
-            }
+    let walked = DirWalk {
+        max_depth: MAX_DEPTH,
+        max_entries: MAX_ENTRIES,
+        skip_dirs: SKIP_DIRS,
+        leading_slash: false,
+    }
+    .run(root, |f| {
+        let name = f.entry.file_name();
+        if f.file_type.is_file() && FileKind::of(&name.to_string_lossy()).is_some() {
+            read_one(&f.entry.path(), &f.rel, false, &mut files, &mut warnings);
         }
+    });
+    match walked {
+        Ok(w) => warnings.extend(w.into_iter().map(|(path, message)| Warning {
+            layer: None,
+            path,
+            message,
+        })),
+        Err(e) => warnings.push(Warning {
+            layer: None,
+            path: String::new(),
+            message: format!("unreadable directory: {e}"),
+        }),
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     (files, warnings)
@@ -203,7 +193,7 @@ fn config_texts(image: &Image) -> Vec<(&'static str, &'static str, String)> {
     parts
 }
 
-pub fn config_secrets(image: &Image, opts: &SecretOptions) -> Vec<Secret> {
+pub(crate) fn config_secrets(image: &Image, opts: &SecretOptions) -> Vec<Secret> {
     let mut parts = config_texts(image);
     let history: Vec<String> = image
         .config
@@ -252,7 +242,7 @@ pub fn config_secrets(image: &Image, opts: &SecretOptions) -> Vec<Secret> {
 
 /// Network indicators in the image config (Env, Labels, Cmd, Entrypoint) and history: a
 /// C2 address baked into an environment variable or fetched by a build step.
-pub fn config_detections(
+pub(crate) fn config_detections(
     image: &Image,
     detector: &hull_malware::Detector,
 ) -> Vec<hull_types::Detection> {

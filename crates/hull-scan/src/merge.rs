@@ -1,11 +1,13 @@
-//! Applying layers bottom to top, as an overlay filesystem would.
+//! Applying layers bottom to top, as an overlay filesystem would, and reading the inventory
+//! of the final filesystem.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use hull_analyzer::OsCandidate;
-use hull_types::{Digest, OsRelease, Package, PackageKind};
+use hull_types::{Digest, OsOwned, OsRelease, Package, PackageKind};
 
-use crate::{FileRecord, LayerResult};
+use crate::model::{FileRecord, LayerResult};
+use crate::whiteout::Deletions;
 
 /// What identifies a package within one database file across layers.
 type PkgKey = (PackageKind, String, String, Option<String>);
@@ -33,11 +35,9 @@ pub fn merge(layers: &[LayerResult]) -> BTreeMap<String, MergedFile> {
     for layer in layers {
         // Opaque directories and whiteouts hide what lower layers had; this layer's own
         // files are added after, so they survive.
-        for dir in &layer.opaque_dirs {
-            remove_under(&mut state, dir, false);
-        }
-        for path in &layer.whiteouts {
-            remove_under(&mut state, path, true);
+        let deletions = Deletions::of(&layer.whiteouts, &layer.opaque_dirs);
+        if !deletions.is_empty() {
+            state.retain(|path, _| !deletions.deletes(path));
         }
         for f in &layer.files {
             let previous = state.get(&f.path).map(|m| &m.introduced);
@@ -65,37 +65,6 @@ pub fn merge(layers: &[LayerResult]) -> BTreeMap<String, MergedFile> {
         }
     }
     state
-}
-
-fn remove_under(state: &mut BTreeMap<String, MergedFile>, path: &str, itself: bool) {
-    if itself {
-        state.remove(path);
-    }
-    let prefix = if path == "/" {
-        "/".to_string()
-    } else {
-        format!("{path}/")
-    };
-    let doomed: Vec<String> = state
-        .range(prefix.clone()..)
-        .take_while(|(k, _)| k.starts_with(&prefix))
-        .map(|(k, _)| k.clone())
-        .collect();
-    for k in doomed {
-        state.remove(&k);
-    }
-}
-
-/// A language package left out because an OS package installed its files.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-pub struct OsOwned {
-    pub kind: PackageKind,
-    pub name: String,
-    pub version: String,
-    pub path: String,
-    /// The rule that dropped it: `owned by deb python3-requests (dpkg file list)`,
-    /// `owned by apk py3-six (apk database)`, `owned by rpm python3-six (rpm database)`.
-    pub reason: String,
 }
 
 /// Where the package manager records the files it installed, for the reason a language
@@ -347,7 +316,7 @@ mod tests {
         let mut l = layer(&[], &[], &[], n);
         l.files.push(FileRecord {
             path: "/var/lib/dpkg/status".into(),
-            outputs: vec![crate::Finding {
+            outputs: vec![crate::model::AnalyzerOutput {
                 analyzer: "dpkg".into(),
                 output: Some(hull_analyzer::Output {
                     packages,

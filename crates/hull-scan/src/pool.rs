@@ -68,6 +68,12 @@ impl Feeder<'_> {
     }
 }
 
+/// Malware workers per walk: every core, since layers are walked side by side and one
+/// large layer usually holds most of the bytes.
+pub(crate) fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
 /// Runs `walk` with a [`Feeder`] while `workers` threads scan what it sends.
 pub(crate) fn with_workers<T>(
     detector: &hull_malware::Detector,

@@ -1,16 +1,19 @@
 //! A root filesystem directory (`debootstrap` output, a mounted image, a source tree) scanned
-//! as one layer. Symlinks are never followed, so nothing outside the directory is read.
+//! as one layer, through the same per-file dispatch and malware workers as an image layer.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
 use hull_analyzer::registry::Scope;
 use hull_image::Limits;
+use hull_types::Warning;
 
-use crate::scan::{
-    analyze_file, wanted_bound, FileRecord, LayerResult, ScanError, SecretOptions, Warning,
-};
+use crate::dirwalk::DirWalk;
+use crate::dispatch::{Collected, Dispatch, SecretOptions};
+use crate::model::LayerResult;
+use crate::pool::{self, Feeder, PoolResult};
+use crate::verify::{self, OsFileIndex};
+use crate::ScanError;
 
 /// Directory depth beyond which nothing is read (a guard against pathological trees).
 const MAX_DEPTH: usize = 64;
@@ -21,122 +24,82 @@ pub(crate) fn scan_dir(
     secrets: Option<&SecretOptions>,
     malware: Option<&hull_malware::Detector>,
 ) -> Result<LayerResult, ScanError> {
-    let mut found = Vec::new();
-    let mut detections = Vec::new();
-    let mut session = malware.map(|d| (d.max_file(), d.session()));
     let dbs = malware
         .filter(|d| d.verifies_os_files())
-        .map(|_| crate::verify::read_dir_dbs(root));
-    let index = dbs.as_ref().map(|d| crate::verify::OsFileIndex::new(&[d]));
-    let mut files = BTreeMap::new();
-    let mut warnings: Vec<Warning> = dbs.iter().flat_map(|d| d.warnings.clone()).collect();
-    let mut seen = 0u64;
-    let mut verified = 0u64;
-    let mut stack = vec![(root.to_path_buf(), String::new(), 0usize)];
-    while let Some((dir, rel, depth)) = stack.pop() {
-        let rd = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd,
-            Err(e) if depth == 0 => {
-                return Err(ScanError::Io {
-                    path: dir.display().to_string(),
-                    source: e,
-                })
-            }
-            Err(e) => {
-                warnings.push(Warning {
-                    layer: None,
-                    path: rel.clone(),
-                    message: format!("unreadable directory: {e}"),
-                });
-                continue;
-            }
+        .map(|_| verify::read_dir_dbs(root));
+    let index = dbs.as_ref().map(|d| OsFileIndex::new(&[d]));
+    let walk = |feeder: Option<&Feeder<'_>>| {
+        let dispatch = Dispatch {
+            scope: Scope::Directory,
+            secrets,
+            malware: feeder,
         };
-        for entry in rd.flatten() {
-            seen += 1;
-            if seen > limits.max_entries {
-                warnings.push(Warning {
-                    layer: None,
-                    path: rel.clone(),
-                    message: "too many entries; rest not read".into(),
-                });
-                stack.clear();
-                break;
-            }
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let path = format!("{rel}/{name}");
-            // file_type() does not follow symlinks.
-            let Ok(ft) = entry.file_type() else { continue };
-            if ft.is_dir() {
-                if depth < MAX_DEPTH {
-                    stack.push((entry.path(), path, depth + 1));
-                }
-                continue;
-            }
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            let analyzers = wanted_bound(&path, Scope::Directory, size);
-            let bound = analyzers
-                .max(secrets.and_then(|s| s.bound(&path, size)))
-                .max(session.as_ref().map(|(max, _)| *max));
-            let Some(bound) = bound else {
-                continue;
+        let mut out = Collected::default();
+        let walked = DirWalk {
+            max_depth: MAX_DEPTH,
+            max_entries: limits.max_entries,
+            skip_dirs: &[],
+            leading_slash: true,
+        }
+        .run(root, |f| {
+            let size = f.entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let Some(bound) = dispatch.wants(&f.rel, size) else {
+                return;
             };
-            if !ft.is_file() {
-                files.insert(
-                    path.clone(),
-                    FileRecord {
-                        path,
-                        outputs: vec![],
-                    },
-                );
-                continue;
+            if !f.file_type.is_file() {
+                if dispatch.wants_tombstone(&f.rel) {
+                    dispatch.not_regular(&f.rel, &mut out);
+                }
+                return;
             }
             let mut bytes = Vec::new();
-            let read = std::fs::File::open(entry.path())
-                .and_then(|f| f.take(bound + 1).read_to_end(&mut bytes));
+            let read = std::fs::File::open(f.entry.path())
+                .and_then(|file| file.take(bound + 1).read_to_end(&mut bytes));
             match read {
-                Err(e) => warnings.push(Warning {
-                    layer: None,
-                    path,
-                    message: format!("unreadable: {e}"),
-                }),
-                Ok(_) if bytes.len() as u64 > bound => warnings.push(Warning {
-                    layer: None,
-                    path,
-                    message: format!("file exceeds the {bound}-byte bound; not read"),
-                }),
-                Ok(_) => {
-                    if let Some(s) = secrets {
-                        found.extend(s.scan(&path, &bytes));
-                    }
-                    if let Some((_, session)) = &mut session {
-                        let verify = index.as_ref().map(|i| (i, 0));
-                        match crate::verify::scan_file(session, verify, &path, &bytes) {
-                            Some(r) => {
-                                detections.extend(r.detections);
-                                warnings.extend(r.warnings.into_iter().map(|message| Warning {
-                                    layer: None,
-                                    path: path.clone(),
-                                    message,
-                                }));
-                            }
-                            None => verified += 1,
-                        }
-                    }
-                    if analyzers.is_some() {
-                        let rec = analyze_file(&path, &bytes, Scope::Directory);
-                        warnings.extend(rec.warnings(&None));
-                        files.insert(path, rec);
-                    }
-                }
+                Err(e) => out.warnings.push((f.rel, format!("unreadable: {e}"))),
+                Ok(_) if bytes.len() as u64 > bound => out.warnings.push((
+                    f.rel,
+                    format!("file exceeds the {bound}-byte bound; not read"),
+                )),
+                Ok(_) => dispatch.file(&f.rel, &bytes, &mut out),
             }
-        }
-    }
+        });
+        walked.map(|w| {
+            out.warnings.extend(w);
+            out
+        })
+    };
+    let (walked, found) = match malware {
+        Some(detector) => pool::with_workers(
+            detector,
+            index.as_ref().map(|i| (i, 0)),
+            pool::workers(),
+            |f| walk(Some(f)),
+        ),
+        None => (walk(None), PoolResult::default()),
+    };
+    let out = walked.map_err(|e| ScanError::Io {
+        path: root.display().to_string(),
+        source: e,
+    })?;
+    let mut warnings: Vec<Warning> = dbs.iter().flat_map(|d| d.warnings.clone()).collect();
+    warnings.extend(
+        out.warnings
+            .into_iter()
+            .chain(found.warnings)
+            .map(|(path, message)| Warning {
+                layer: None,
+                path,
+                message,
+            }),
+    );
+    warnings.extend(out.files.values().flat_map(|f| f.warnings(&None)));
     Ok(LayerResult {
-        files: files.into_values().collect(),
+        files: out.files.into_values().collect(),
         warnings,
-        secrets: found,
-        detections,
-        os_files_verified: verified,
+        secrets: out.secrets,
+        detections: found.detections,
+        os_files_verified: found.verified,
         ..LayerResult::default()
     })
 }

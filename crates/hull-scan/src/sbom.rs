@@ -6,13 +6,14 @@ use std::io::Read;
 use std::path::Path;
 
 use hull_analyzer::pkgdb::rpm::split_source_rpm;
-use hull_image::SourceKind;
 use hull_types::{
     Location, OsFamily, OsRelease, Package, PackageKind, Purl, PurlParts, SourcePackage,
 };
 use serde_json::Value;
 
-use crate::{ImageSummary, ScanError, ScanReport, Warning};
+use hull_types::{ImageSummary, ReportParts, SourceKind, Warning};
+
+use crate::ScanError;
 
 /// SBOMs larger than this are refused.
 const MAX_SBOM: u64 = 256 << 20;
@@ -26,7 +27,7 @@ fn io_err(path: &Path, e: std::io::Error) -> ScanError {
 
 /// Reads `path` as an SBOM. `Ok(None)` when it is not one (the caller then tries it as an
 /// image); an error when it is one but cannot be read.
-pub fn read_sbom(path: &Path) -> Result<Option<ScanReport>, ScanError> {
+pub(crate) fn read_sbom(path: &Path) -> Result<Option<(ImageSummary, ReportParts)>, ScanError> {
     let mut head = [0u8; 64];
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut head))
@@ -150,33 +151,16 @@ pub fn read_sbom(path: &Path) -> Result<Option<ScanReport>, ScanError> {
             ),
         });
     }
-    Ok(Some(ScanReport {
-        image: ImageSummary {
-            name: path.display().to_string(),
-            source: SourceKind::Sbom,
-            manifest_digest: None,
-            image_id: None,
-            repo_tags: vec![],
-            os,
-            architecture: String::new(),
-            created: None,
-            user: None,
-            entrypoint: None,
-            cmd: None,
-            exposed_ports: vec![],
-            layers: vec![],
+    let mut image = ImageSummary::named(path.display().to_string(), SourceKind::Sbom);
+    image.os = os;
+    Ok(Some((
+        image,
+        ReportParts {
+            packages,
+            warnings,
+            ..ReportParts::default()
         },
-        packages,
-        warnings,
-        vulnerabilities: vec![],
-        not_matched: vec![],
-        misconfigurations: vec![],
-        os_owned: vec![],
-        secrets: vec![],
-        detections: vec![],
-        os_files_verified: 0,
-        file_modes: vec![],
-    }))
+    )))
 }
 
 fn os_release(id: &str, version: &str) -> OsRelease {

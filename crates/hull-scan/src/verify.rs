@@ -17,12 +17,15 @@
 use std::collections::{HashMap, HashSet};
 
 use hull_analyzer::pkgdb::checksums::{ChecksumDb, FileDigest, PackageFiles, DPKG_DIRS};
-use hull_image::{peek_layer, walk_layer, Entry, EntryKind, Image, LayerRef, Limits, Visit};
+use hull_image::{peek_layer, walk_layer, Entry, EntryKind, Image, ImageLayer, Limits, Visit};
 use hull_types::{Detection, DetectionKind, Severity};
 use md5::Digest as _;
 use serde::{Deserialize, Serialize};
 
-use crate::scan::{deletes_path, ScanError, Warning};
+use hull_types::Warning;
+
+use crate::whiteout::deletes_path;
+use crate::ScanError;
 
 /// One package database file of one layer, as read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,7 +128,7 @@ impl Visit for DbVisitor {
 /// yields no report.
 pub(crate) fn read_layer_dbs(
     image: &Image,
-    layer: &LayerRef,
+    layer: &ImageLayer,
     limits: &Limits,
 ) -> Result<LayerDbs, ScanError> {
     let label = image.layer_label(layer);

@@ -21,11 +21,13 @@ pub enum DetectionKind {
 }
 
 impl DetectionKind {
-    /// The `--scanners` name that produces this kind.
-    pub fn scanner(self) -> &'static str {
+    /// The scanner that produces this kind.
+    pub fn scanner(self) -> crate::Scanner {
         match self {
-            Self::Yara | Self::Hash | Self::OsFileModified | Self::Clamav => "malware",
-            Self::Ioc => "ioc",
+            Self::Yara | Self::Hash | Self::OsFileModified | Self::Clamav => {
+                crate::Scanner::Malware
+            }
+            Self::Ioc => crate::Scanner::Ioc,
         }
     }
 }

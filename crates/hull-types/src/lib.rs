@@ -6,20 +6,27 @@
 
 mod detection;
 mod digest;
+mod ecosystem;
 mod license;
 mod misconfig;
 mod os;
 mod package;
 mod purl;
+mod report;
+mod scanner;
 mod secret;
+pub mod time;
 mod vuln;
 
 pub use detection::{Detection, DetectionKind};
 pub use digest::{Digest, DigestError};
+pub use ecosystem::OsvEcosystem;
 pub use license::{is_known_spdx_id, spdx_from_debian};
 pub use misconfig::{Misconfiguration, ResourceRef};
 pub use os::{OsFamily, OsRelease};
 pub use package::{pep503_normalize, Location, Package, PackageKind, SourcePackage};
 pub use purl::{purl_encode, url_encode, Purl, PurlParts};
+pub use report::{ImageSummary, LayerInfo, OsOwned, ReportParts, ScanReport, SourceKind, Warning};
+pub use scanner::Scanner;
 pub use secret::{LayerRef, Secret};
 pub use vuln::{NotMatched, Score, Severity, Vulnerability};

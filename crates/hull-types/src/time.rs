@@ -1,0 +1,47 @@
+//! The one time helper of the workspace. Libraries never read the clock: the front-end
+//! passes "now" in (seconds since the epoch, `SOURCE_DATE_EPOCH` honoured there), so a report
+//! is reproducible and a test can pin the date.
+
+/// Seconds since the epoch as an RFC 3339 UTC timestamp (`2023-11-14T22:13:20Z`). Times
+/// outside years 0000–9999 are shown as the epoch.
+///
+/// ```
+/// assert_eq!(hull_types::time::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+/// assert_eq!(hull_types::time::rfc3339(0), "1970-01-01T00:00:00Z");
+/// ```
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    if !(0..=9999).contains(&y) {
+        return "1970-01-01T00:00:00Z".into();
+    }
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn leap_days_and_bounds() {
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339(253_402_300_800), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+}
