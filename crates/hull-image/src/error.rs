@@ -1,3 +1,6 @@
+//! What can go wrong opening and reading an image; every variant names the file, layer or
+//! reference it is about.
+
 use hull_types::Digest;
 
 /// Why an image or one of its layers could not be read. Every variant names what it was

@@ -1,3 +1,6 @@
+//! Tar entry names made into absolute paths inside the image root: `..` resolved without
+//! ever climbing above `/`, so no name escapes the image.
+
 /// Normalises a tar entry name into an absolute path inside the image root.
 ///
 /// `./a//b/../c` becomes `/a/c`. A `..` at the root stays at the root, so no entry can name a

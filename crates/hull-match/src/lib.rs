@@ -21,7 +21,9 @@ use hull_version::{Scheme, Version, VersionError};
 /// What matching found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MatchReport {
+    /// The findings, one per package and vulnerability (aliases merged).
     pub vulnerabilities: Vec<Vulnerability>,
+    /// Packages that could not be checked, with the reason.
     pub not_matched: Vec<NotMatched>,
 }
 

@@ -31,11 +31,15 @@ const SCHEMA: &str = "v1";
 const LAYER_FORMAT: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
+/// Why the layer cache could not be used.
 pub enum CacheError {
     #[error("cache {path}: {source}")]
+    /// A file or directory of the cache.
     Io {
+        /// The file.
         path: String,
         #[source]
+        /// What the system said.
         source: std::io::Error,
     },
 }

@@ -21,6 +21,7 @@ fn key(p: &Package) -> PkgKey {
 pub struct MergedFile {
     /// The layer that last wrote the file.
     pub layer: Option<Digest>,
+    /// What the analyzers made of the file, in that layer.
     pub record: FileRecord,
     /// For each package the file lists, the layer that introduced it: the earliest layer
     /// from which every later version of this file kept listing the same package. A package

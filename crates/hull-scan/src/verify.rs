@@ -32,6 +32,7 @@ use crate::ScanError;
 pub struct DbRecord {
     /// The database file (`/var/lib/dpkg/info/bash.md5sums`).
     pub path: String,
+    /// Each package's files with the digests the database records.
     pub packages: Vec<PackageFiles>,
 }
 
@@ -39,6 +40,7 @@ pub struct DbRecord {
 /// directories it makes symlinks into `/usr` (merged /usr).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OsChecksums {
+    /// The package databases this layer holds.
     pub dbs: Vec<DbRecord>,
     /// `/bin`, `/lib`, … where this layer makes them symlinks to `usr/…`.
     #[serde(default)]
@@ -51,6 +53,7 @@ pub struct OsChecksums {
 }
 
 impl OsChecksums {
+    /// Whether no database recorded anything.
     pub fn is_empty(&self) -> bool {
         !self.read && self.dbs.is_empty() && self.merged_usr.is_empty()
     }
@@ -273,7 +276,9 @@ pub enum Verdict {
     /// alias in an image whose `/bin` and friends are not symlinks into `/usr`), and the
     /// file is then only scanned.
     Modified {
+        /// The `os-file-modified` detection.
         detection: Box<Detection>,
+        /// Whether to report it (files under `/etc` are expected to change).
         report: bool,
     },
     /// No database lists it.

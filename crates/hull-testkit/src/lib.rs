@@ -15,11 +15,13 @@ use hull_types::{
 };
 use sha2::{Digest as _, Sha256};
 
+/// Lowercase hex SHA-256.
 pub fn sha(b: &[u8]) -> String {
     let d = Sha256::digest(b);
     d.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Lowercase hex MD5.
 pub fn md5_hex(b: &[u8]) -> String {
     let d = <md5::Md5 as sha2::Digest>::digest(b);
     d.iter().map(|x| format!("{x:02x}")).collect()
@@ -27,8 +29,11 @@ pub fn md5_hex(b: &[u8]) -> String {
 
 /// One tar entry of a crafted layer.
 pub enum E<'a> {
+    /// A regular file with mode 0644.
     File(&'a str, &'a [u8]),
+    /// A symlink to a target.
     Symlink(&'a str, &'a str),
+    /// A directory.
     Dir(&'a str),
     /// A regular file with an explicit mode.
     Mode(&'a str, &'a [u8], u32),
@@ -103,6 +108,7 @@ pub fn gzip(b: &[u8]) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
+/// An image config naming these diff_ids, a history line per layer, a non-root user and one port.
 pub fn config_json(diff_ids: &[String], arch: &str) -> Vec<u8> {
     let hist: Vec<serde_json::Value> = (0..diff_ids.len())
         .map(|i| serde_json::json!({"created_by": format!("RUN step {}", i + 1)}))
@@ -188,14 +194,17 @@ pub fn oci_manifest(dir: &Path, layers: &[Vec<u8>], arch: &str) -> serde_json::V
         "platform": {"os": "linux", "architecture": arch}})
 }
 
+/// Writes `oci-layout` and an `index.json` listing these manifest descriptors.
 pub fn oci_layout(dir: &Path, manifests: Vec<serde_json::Value>) {
     std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
     let index = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests});
     std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
 }
 
+/// Debian 12's `/etc/os-release`.
 pub const OS_RELEASE: &[u8] = b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
 
+/// A dpkg `status` file with these installed (name, version) packages.
 pub fn status(pkgs: &[(&str, &str)]) -> Vec<u8> {
     let mut s = String::new();
     for (n, v) in pkgs {

@@ -1,3 +1,5 @@
+//! Malware and indicator-of-compromise detections.
+
 use serde::{Deserialize, Serialize};
 
 use crate::{LayerRef, Severity};
@@ -39,6 +41,7 @@ pub struct Detection {
     /// The file (absolute path in the image; `/app/x.zip!dir/y.js` inside an archive), or
     /// `image config (Env)`, `image history`, ….
     pub target: String,
+    /// Which detector matched.
     pub kind: DetectionKind,
     /// The YARA rule (`namespace.rule`), or the indicator or hash that matched.
     pub rule: String,
@@ -47,6 +50,7 @@ pub struct Detection {
     /// Where the rule or indicator came from: a file given on the command line, or
     /// `hull built-in rules`.
     pub source: String,
+    /// The rule's or indicator's severity.
     pub severity: Severity,
     /// The evidence: the hash, the string identifiers and offsets, the domain and offset.
     pub matched: String,

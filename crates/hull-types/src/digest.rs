@@ -1,3 +1,5 @@
+//! Content digests (`sha256:<64 hex>`), validated when parsed.
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -18,10 +20,13 @@ pub struct Digest {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DigestError {
     #[error("digest {0:?} has no `algorithm:` prefix")]
+    /// No `algorithm:` prefix.
     NoAlgorithm(String),
     #[error("digest algorithm {0:?} is not supported (only sha256)")]
+    /// An algorithm other than sha256.
     Algorithm(String),
     #[error("digest {0:?} is not 64 lowercase hex characters")]
+    /// Not 64 lowercase hex characters.
     Encoding(String),
 }
 

@@ -1,3 +1,5 @@
+//! Failed configuration checks and the Kubernetes objects they are about.
+
 use serde::{Deserialize, Serialize};
 
 use crate::Severity;
@@ -5,10 +7,12 @@ use crate::Severity;
 /// A Kubernetes object a finding is about.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ResourceRef {
+    /// The object's kind (`Deployment`, `ClusterRoleBinding`, …).
     pub kind: String,
     /// The namespace as the manifest gives it (`None` when it does not say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// The object's `metadata.name`.
     pub name: String,
 }
 
@@ -33,9 +37,12 @@ pub struct Misconfiguration {
     pub line: Option<u32>,
     /// The check's stable id (`pss-baseline-privileged`, `dockerfile-user-root`, …).
     pub check: String,
+    /// The check's severity.
     pub severity: Severity,
+    /// The check's one-line title.
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The Kubernetes object, for manifests.
     pub resource: Option<ResourceRef>,
     /// The evidence: which field, value, container, layer or history line.
     pub message: String,

@@ -1,3 +1,5 @@
+//! The operating system an image runs, as its `os-release` (or a legacy release file) says.
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -9,22 +11,39 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OsFamily {
+    /// Debian and derivatives that keep its os-release, distroless included.
     Debian,
+    /// Ubuntu.
     Ubuntu,
+    /// Alpine Linux.
     Alpine,
+    /// Wolfi (Chainguard's undistro).
     Wolfi,
+    /// Chainguard OS images.
     Chainguard,
+    /// Red Hat Enterprise Linux (and UBI).
     Rhel,
+    /// CentOS.
     Centos,
+    /// Rocky Linux.
     Rocky,
+    /// AlmaLinux.
     Alma,
+    /// Fedora.
     Fedora,
+    /// Oracle Linux.
     Oracle,
+    /// Amazon Linux.
     Amazon,
+    /// SUSE Linux Enterprise.
     Suse,
+    /// openSUSE Leap and Tumbleweed.
     Opensuse,
+    /// CBL-Mariner.
     Mariner,
+    /// Azure Linux (Mariner's successor).
     Azurelinux,
+    /// VMware Photon OS.
     Photon,
     /// An `os-release` hull does not recognise; the raw `ID` is kept in [`OsRelease::id`].
     Unknown,
@@ -86,6 +105,7 @@ impl OsFamily {
 /// What the image says it is, read from `/etc/os-release` and friends.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct OsRelease {
+    /// The family, which decides the purl namespace and the OSV ecosystem.
     pub family: OsFamily,
     /// The raw `ID` (or the name hull inferred from a legacy release file).
     pub id: String,
@@ -93,8 +113,10 @@ pub struct OsRelease {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `VERSION_CODENAME` (`bookworm`).
     pub version_codename: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `PRETTY_NAME`, for people.
     pub pretty_name: Option<String>,
     /// Google's distroless images keep Debian's os-release but no `dpkg` and a `status.d`
     /// directory instead of a status file.

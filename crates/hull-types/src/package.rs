@@ -1,3 +1,6 @@
+//! Packages: their kind (package manager or registry), identity, source package and where
+//! they were found.
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -90,6 +93,7 @@ pub struct Location {
     /// Absolute, normalised path inside the image (`/var/lib/dpkg/status`).
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The layer's diff_id (none for a directory).
     pub layer: Option<Digest>,
 }
 
@@ -97,7 +101,9 @@ pub struct Location {
 /// origin). Distro advisories are keyed by it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SourcePackage {
+    /// The source package's name.
     pub name: String,
+    /// The source package's version.
     pub version: String,
 }
 
@@ -106,17 +112,23 @@ pub struct SourcePackage {
 /// Field order is the sort order: reports list packages by kind, name, version, arch.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Package {
+    /// The package manager or registry.
     pub kind: PackageKind,
+    /// The name as the package manager spells it.
     pub name: String,
     /// The full version the package manager compares: dpkg `[epoch:]upstream[-revision]`,
     /// rpm `[epoch:]version-release`, apk `version-rN`.
     pub version: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The architecture, where the database records one.
     pub arch: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The source package OS advisories are keyed by (dpkg `Source:`, rpm `SOURCERPM`, apk origin).
     pub source: Option<SourcePackage>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Declared licences, as SPDX ids where they map.
     pub licenses: Vec<String>,
+    /// The file and layer the package was read from.
     pub location: Location,
     /// rpm keeps the epoch apart from the version in its purl; this is the number, if any.
     #[serde(skip_serializing_if = "Option::is_none")]

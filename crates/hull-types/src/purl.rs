@@ -1,3 +1,5 @@
+//! Package URLs (purl spec): building them from packages, parsing those of SBOMs.
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -16,15 +18,20 @@ impl fmt::Display for Purl {
 /// The parts of a package URL, decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PurlParts {
+    /// The purl type (`deb`, `npm`, …).
     pub ty: String,
+    /// The namespace (`debian`, an npm scope, a Maven group).
     pub namespace: Option<String>,
+    /// The name.
     pub name: String,
+    /// The version.
     pub version: Option<String>,
     /// Sorted by key.
     pub qualifiers: Vec<(String, String)>,
 }
 
 impl PurlParts {
+    /// The value of one qualifier (`arch`, `distro`, `upstream`).
     pub fn qualifier(&self, key: &str) -> Option<&str> {
         self.qualifiers
             .iter()

@@ -1,3 +1,5 @@
+//! Secrets found in files, the image config and the history, and the layers they are in.
+
 use serde::{Deserialize, Serialize};
 
 use crate::{Digest, Severity};
@@ -13,8 +15,11 @@ pub struct Secret {
     pub line: u32,
     /// 1-based, in characters.
     pub column: u32,
+    /// The rule's id (gitleaks-compatible).
     pub rule: String,
+    /// The rule's description.
     pub description: String,
+    /// The rule's severity.
     pub severity: Severity,
     /// The layer holding the file (1-based index and diff_id); absent for the config and
     /// for directories.
@@ -23,7 +28,9 @@ pub struct Secret {
     /// The later layer that deleted the file: the bytes are still in `layer`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_in: Option<LayerRef>,
+    /// The secret's first characters and `***`.
     pub redacted: String,
+    /// Hash of rule, path and secret: stable across scans, for ignores.
     pub fingerprint: String,
     /// The secret in the clear, only with `--show-secrets`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,5 +42,6 @@ pub struct Secret {
 pub struct LayerRef {
     /// 1-based, bottom to top.
     pub index: usize,
+    /// The layer's diff_id.
     pub diff_id: Digest,
 }

@@ -1,3 +1,5 @@
+//! Vulnerability findings, their severity and score, and packages that could not be checked.
+
 use serde::{Deserialize, Serialize};
 
 use crate::PackageKind;
@@ -8,7 +10,9 @@ use crate::PackageKind;
 pub struct Vulnerability {
     /// The installed package.
     pub package: String,
+    /// The package's kind.
     pub kind: PackageKind,
+    /// The installed version.
     pub version: String,
     /// The id shown first: the CVE where there is one.
     pub id: String,
@@ -56,6 +60,7 @@ impl Score {
             .contains(&value)
             .then(|| Score((value * 10.0).round() as u16))
     }
+    /// The score as a number (0.0–10.0).
     pub fn value(self) -> f64 {
         f64::from(self.0) / 10.0
     }
@@ -83,8 +88,11 @@ impl<'de> Deserialize<'de> for Score {
 /// A package that could not be checked, and why (never silently treated as safe).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct NotMatched {
+    /// The package's name.
     pub package: String,
+    /// Its version.
     pub version: String,
+    /// Why it could not be checked (unparsable version, no ecosystem).
     pub reason: String,
 }
 
@@ -94,10 +102,15 @@ pub struct NotMatched {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// No rating the database gives could be read.
     Unknown,
+    /// CVSS 0.1–3.9.
     Low,
+    /// CVSS 4.0–6.9.
     Medium,
+    /// CVSS 7.0–8.9.
     High,
+    /// CVSS 9.0–10.0.
     Critical,
 }
 
