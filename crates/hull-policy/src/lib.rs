@@ -1,85 +1,468 @@
-//! Policy: whether a finished [`ScanReport`] passes. It is a separate step after the scan,
-//! so the CLI, a CI job and (later) the server's admission webhook decide the same way
-//! through the same two calls: `hull_scan::run`, then [`evaluate`].
+//! Policy: what a finished [`ScanReport`] must satisfy. It is a separate step after the
+//! scan, so the CLI, a CI job and (later) the server's admission webhook decide the same way
+//! through the same two calls: `hull_scan::run`, then [`apply`].
 //!
-//! Today the policy is one threshold over every scanner (`--fail-on`); per-scanner
-//! thresholds, ignores that expire and VEX belong here too.
+//! [`apply`] first takes out what the user does not want to see or has accepted (filters
+//! such as `--severity`, ignores that have not expired, VEX `not_affected`/`fixed`
+//! statements), recording each suppression and what made it; then it fails the report on
+//! what is left, by each scanner's threshold. A finding that is not shown never fails the
+//! gate.
+//!
+//! A [`Policy`] is built from a `hull.toml` ([`file::load`]), ignore files
+//! ([`ignorefile::parse`]), VEX documents ([`vex::parse`]) and flags; each is validated once,
+//! where it is read, with errors that name the file, line and column ([`PolicyError`]).
 
+mod error;
+pub mod file;
+pub mod ignorefile;
+mod ignores;
+pub mod vex;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use hull_types::{ScanReport, Scanner, Severity};
+use hull_types::{
+    FindingRef, IgnoreNote, IgnoreStatus, Package, PolicyResult, ScanReport, Scanner, Severity,
+    SuppressedBy, Suppression,
+};
 
-/// What fails a report.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Policy {
-    /// A finding of this severity or higher, from any scanner, fails the report.
-    pub fail_on: Option<Severity>,
+pub use error::{PolicyError, PolicyErrorDetail};
+pub use ignores::{check_glob, Ignore, PackageMatch, VersionRange};
+pub use vex::{Product, VexStatement, VexStatus};
+
+/// The exit code for a failed policy unless the policy names another.
+pub const DEFAULT_EXIT_CODE: u8 = 1;
+
+/// When a scanner's findings fail a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Threshold {
+    /// Any finding, whatever its severity (`any`).
+    Any,
+    /// A finding of this severity or higher.
+    AtLeast(Severity),
 }
 
-/// One finding that failed the policy.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Failure {
-    /// The scanner that reported it.
-    pub scanner: Scanner,
-    /// Its id: the vulnerability, check, secret rule or detection rule.
-    pub id: String,
-    /// Where: the package, file or object.
-    pub target: String,
-    /// Its severity.
-    pub severity: Severity,
-}
-
-/// The decision on one report.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Verdict {
-    /// The threshold that was applied, if any.
-    pub threshold: Option<Severity>,
-    /// The findings at or above it, sorted.
-    pub failures: Vec<Failure>,
-}
-
-impl Verdict {
-    /// Whether the report passes.
-    pub fn passed(&self) -> bool {
-        self.failures.is_empty()
+impl Threshold {
+    /// Parses `any`, `never` (`None`) or a level.
+    pub fn parse(s: &str) -> Result<Option<Self>, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "any" => Ok(Some(Threshold::Any)),
+            "never" | "none" => Ok(None),
+            l => Severity::parse_level(l)
+                .map(|s| Some(Threshold::AtLeast(s)))
+                .ok_or_else(|| {
+                    format!(
+                        "{s:?} is not a level (any, never, unknown, low, medium, high, critical)"
+                    )
+                }),
+        }
     }
-}
 
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.threshold {
-            Some(level) if !self.passed() => write!(
-                f,
-                "{} findings at or above {level} (--fail-on)",
-                self.failures.len()
-            ),
-            Some(level) => write!(f, "no finding at or above {level}"),
-            None => f.write_str("no policy"),
+    fn fails(self, s: Severity) -> bool {
+        match self {
+            Threshold::Any => true,
+            Threshold::AtLeast(level) => s >= level,
         }
     }
 }
 
-/// Decides whether `report` passes `policy`.
+impl fmt::Display for Threshold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Threshold::Any => f.write_str("any"),
+            Threshold::AtLeast(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// Parses `--fail-on`: one level for every scanner (`high`), or thresholds per scanner
+/// (`vuln=high,secret=any,misconfig=critical`; `malware` covers `ioc` unless `ioc` is
+/// named). Scanners not named do not fail the report.
 ///
 /// ```
-/// use hull_policy::{evaluate, Policy};
-/// use hull_types::{ImageSummary, ReportParts, ScanReport, Severity, SourceKind};
+/// use hull_policy::{parse_fail_on, Threshold};
+/// use hull_types::{Scanner, Severity};
+/// let t = parse_fail_on("vuln=high,secret=any").unwrap();
+/// assert_eq!(t[&Scanner::Vuln], Threshold::AtLeast(Severity::High));
+/// assert_eq!(t[&Scanner::Secret], Threshold::Any);
+/// assert!(!t.contains_key(&Scanner::Misconfig));
+/// assert_eq!(parse_fail_on("critical").unwrap().len(), 5);
+/// ```
+pub fn parse_fail_on(s: &str) -> Result<BTreeMap<Scanner, Threshold>, String> {
+    let mut out = BTreeMap::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once('=') {
+            None => {
+                let t = Threshold::parse(part)?;
+                for sc in Scanner::ALL {
+                    match t {
+                        Some(t) => out.insert(sc, t),
+                        None => out.remove(&sc),
+                    };
+                }
+            }
+            Some((name, level)) => {
+                let sc: Scanner = name.trim().parse()?;
+                match Threshold::parse(level)? {
+                    Some(t) => {
+                        out.insert(sc, t);
+                        if sc == Scanner::Malware {
+                            out.entry(Scanner::Ioc).or_insert(t);
+                        }
+                    }
+                    None => {
+                        out.remove(&sc);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What a report must satisfy, and what is taken out of it before it is judged.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// Per scanner, the findings that fail the report; a scanner absent here never does.
+    pub fail_on: BTreeMap<Scanner, Threshold>,
+    /// Show only these levels (every scanner's findings; `--severity`).
+    pub severities: Option<BTreeSet<Severity>>,
+    /// Show only vulnerabilities with a fix (`--ignore-unfixed`).
+    pub fixable_only: bool,
+    /// Configuration checks never shown (`--skip-checks`).
+    pub skip_checks: BTreeSet<String>,
+    /// Findings in files under these globs are not shown (`--skip-dirs`), as the patterns
+    /// were written.
+    pub skip_dirs: Vec<String>,
+    /// Accepted findings.
+    pub ignores: Vec<Ignore>,
+    /// VEX statements.
+    pub vex: Vec<VexStatement>,
+    /// The exit code of a failed report.
+    pub exit_code: u8,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            fail_on: BTreeMap::new(),
+            severities: None,
+            fixable_only: false,
+            skip_checks: BTreeSet::new(),
+            skip_dirs: vec![],
+            ignores: vec![],
+            vex: vec![],
+            exit_code: DEFAULT_EXIT_CODE,
+        }
+    }
+}
+
+/// One finding of any scanner, as the policy sees it.
+pub(crate) struct View<'r> {
+    pub finding: FindingRef,
+    /// Every id it goes by (the id, then aliases and advisories).
+    pub ids: Vec<&'r str>,
+    /// The package it is about (vulnerabilities).
+    pub package: Option<&'r Package>,
+    /// Its package's purl.
+    pub purl: Option<hull_types::PurlParts>,
+    /// The file it is in, if any.
+    pub path: Option<&'r str>,
+    /// The layer holding it, if known.
+    pub layer: Option<&'r hull_types::Digest>,
+    /// A secret's fingerprint.
+    pub fingerprint: Option<&'r str>,
+    /// Whether a fix exists (vulnerabilities).
+    pub fixable: bool,
+}
+
+/// Applies `policy` to `report` at `now` (seconds since the epoch; ignores expire by it):
+/// the report with suppressed findings taken out and the decision attached.
+///
+/// ```
+/// use hull_policy::{apply, Policy};
+/// use hull_types::{ImageSummary, ReportParts, ScanReport, SourceKind};
 /// let clean = ScanReport::new(
 ///     ImageSummary::named("app.tar", SourceKind::DockerArchive),
 ///     ReportParts::default(),
 /// );
-/// assert!(evaluate(&clean, &Policy { fail_on: Some(Severity::Low) }).passed());
+/// let judged = apply(clean, &Policy::default(), 0);
+/// assert!(judged.policy.unwrap().passed);
 /// ```
-pub fn evaluate(report: &ScanReport, policy: &Policy) -> Verdict {
-    let Some(level) = policy.fail_on else {
-        return Verdict {
-            threshold: None,
-            failures: vec![],
-        };
+pub fn apply(report: ScanReport, policy: &Policy, now: i64) -> ScanReport {
+    let today = now.div_euclid(86_400);
+    let skip_dirs = ignores::glob_set(&policy.skip_dirs);
+    let mut used = vec![false; policy.ignores.len()];
+    let mut suppressed = Vec::new();
+    let mut annotations = Vec::new();
+    let digests = report_digests(&report);
+    // Decide for every finding; `keep[scanner][i]` says whether finding i stays.
+    let mut decide = |v: View<'_>| -> bool {
+        if let Some(by) = filtered(policy, &skip_dirs, &v) {
+            suppressed.push(Suppression {
+                finding: v.finding,
+                by,
+            });
+            return false;
+        }
+        for (i, ig) in policy.ignores.iter().enumerate() {
+            if ig.matches(&v) {
+                used[i] = true;
+                if !ig.expired(today) {
+                    suppressed.push(Suppression {
+                        finding: v.finding,
+                        by: SuppressedBy::Ignore {
+                            source: ig.source.clone(),
+                            reason: ig.reason.clone(),
+                            expires: ig.expires_text(),
+                        },
+                    });
+                    return false;
+                }
+            }
+        }
+        if v.finding.scanner == Scanner::Vuln {
+            for st in &policy.vex {
+                if st.matches(&v, &digests) {
+                    if st.status.suppresses() {
+                        suppressed.push(Suppression {
+                            finding: v.finding,
+                            by: SuppressedBy::Vex {
+                                source: st.source.clone(),
+                                statement: st.id.clone(),
+                                status: st.status.to_string(),
+                                justification: st.justification.clone(),
+                            },
+                        });
+                        return false;
+                    }
+                    annotations.push(hull_types::Annotation {
+                        finding: v.finding.clone(),
+                        source: st.source.clone(),
+                        status: st.status.to_string(),
+                        note: st.justification.clone(),
+                    });
+                }
+            }
+        }
+        true
     };
-    let mut failures: Vec<Failure> = Vec::new();
-    for v in report.vulnerabilities.iter().filter(|v| v.level() >= level) {
-        failures.push(Failure {
+    let (image, mut parts) = report.clone().into_parts();
+    let purls: BTreeMap<(hull_types::PackageKind, &str, &str, &str), hull_types::PurlParts> =
+        report
+            .packages
+            .iter()
+            .filter_map(|p| {
+                let purl = hull_types::Purl::parse(&p.purl(report.image.os.as_ref()).0)?;
+                Some((
+                    (
+                        p.kind,
+                        p.name.as_str(),
+                        p.version.as_str(),
+                        p.location.path.as_str(),
+                    ),
+                    purl,
+                ))
+            })
+            .collect();
+    let package_of = |v: &hull_types::Vulnerability| {
+        report.packages.iter().find(|p| {
+            p.kind == v.kind
+                && p.name == v.package
+                && p.version == v.version
+                && v.location
+                    .as_ref()
+                    .is_none_or(|l| l.path == p.location.path)
+        })
+    };
+    let keep_v: Vec<bool> = report
+        .vulnerabilities
+        .iter()
+        .map(|v| {
+            let package = package_of(v);
+            let purl = package.and_then(|p| {
+                purls
+                    .get(&(
+                        p.kind,
+                        p.name.as_str(),
+                        p.version.as_str(),
+                        p.location.path.as_str(),
+                    ))
+                    .cloned()
+            });
+            let mut ids = vec![v.id.as_str()];
+            ids.extend(v.aliases.iter().map(String::as_str));
+            ids.extend(v.advisories.iter().map(String::as_str));
+            decide(View {
+                finding: FindingRef {
+                    scanner: Scanner::Vuln,
+                    id: v.id.clone(),
+                    target: format!("{} {}", v.package, v.version),
+                    severity: v.level(),
+                },
+                ids,
+                package,
+                purl,
+                path: v.location.as_ref().map(|l| l.path.as_str()),
+                layer: v.location.as_ref().and_then(|l| l.layer.as_ref()),
+                fingerprint: None,
+                fixable: v.fixed.is_some(),
+            })
+        })
+        .collect();
+    let keep_m: Vec<bool> = report
+        .misconfigurations
+        .iter()
+        .map(|m| {
+            decide(View {
+                finding: FindingRef {
+                    scanner: Scanner::Misconfig,
+                    id: m.check.clone(),
+                    target: m.target.clone(),
+                    severity: m.severity,
+                },
+                ids: vec![m.check.as_str()],
+                package: None,
+                purl: None,
+                path: Some(m.target.as_str()),
+                layer: None,
+                fingerprint: None,
+                fixable: true,
+            })
+        })
+        .collect();
+    let keep_s: Vec<bool> = report
+        .secrets
+        .iter()
+        .map(|s| {
+            decide(View {
+                finding: FindingRef {
+                    scanner: Scanner::Secret,
+                    id: s.rule.clone(),
+                    target: s.target.clone(),
+                    severity: s.severity,
+                },
+                ids: vec![s.rule.as_str()],
+                package: None,
+                purl: None,
+                path: Some(s.target.as_str()),
+                layer: s.layer.as_ref().map(|l| &l.diff_id),
+                fingerprint: Some(s.fingerprint.as_str()),
+                fixable: true,
+            })
+        })
+        .collect();
+    let keep_d: Vec<bool> = report
+        .detections
+        .iter()
+        .map(|d| {
+            decide(View {
+                finding: FindingRef {
+                    scanner: d.kind.scanner(),
+                    id: d.rule.clone(),
+                    target: d.target.clone(),
+                    severity: d.severity,
+                },
+                ids: vec![d.rule.as_str()],
+                package: None,
+                purl: None,
+                path: Some(d.target.split('!').next().unwrap_or(&d.target)),
+                layer: d.layer.as_ref().map(|l| &l.diff_id),
+                fingerprint: None,
+                fixable: true,
+            })
+        })
+        .collect();
+    retain(&mut parts.vulnerabilities, &keep_v);
+    retain(&mut parts.misconfigurations, &keep_m);
+    retain(&mut parts.secrets, &keep_s);
+    retain(&mut parts.detections, &keep_d);
+    let shown = ScanReport::new(image, parts);
+
+    let failures = failures(&shown, &policy.fail_on);
+    let ignores = policy
+        .ignores
+        .iter()
+        .zip(&used)
+        .filter_map(|(ig, used)| {
+            let status = if ig.expired(today) {
+                IgnoreStatus::Expired
+            } else if !used {
+                IgnoreStatus::Unused
+            } else {
+                return None;
+            };
+            Some(IgnoreNote {
+                source: ig.source.clone(),
+                names: ig.names(),
+                status,
+            })
+        })
+        .collect::<Vec<_>>();
+    let passed = failures.is_empty();
+    let summary = summary(&failures, &policy.fail_on, &suppressed, &ignores);
+    shown.with_policy(PolicyResult {
+        passed,
+        exit_code: if passed { 0 } else { policy.exit_code },
+        summary,
+        failures,
+        suppressed,
+        annotations,
+        ignores,
+    })
+}
+
+/// Keeps the items whose `keep` is true (items and flags in the same order).
+fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut k = keep.iter();
+    v.retain(|_| *k.next().unwrap_or(&true));
+}
+
+/// The image's own identities, for VEX products: manifest digest and image id.
+fn report_digests(report: &ScanReport) -> Vec<String> {
+    [&report.image.manifest_digest, &report.image.image_id]
+        .into_iter()
+        .flatten()
+        .map(|d| d.to_string())
+        .collect()
+}
+
+/// The filter that hides a finding, if one does.
+fn filtered(policy: &Policy, skip_dirs: &globset::GlobSet, v: &View<'_>) -> Option<SuppressedBy> {
+    let f = |filter: &str| {
+        Some(SuppressedBy::Filter {
+            filter: filter.to_string(),
+        })
+    };
+    if let Some(levels) = &policy.severities {
+        if !levels.contains(&v.finding.severity) {
+            return f("severity");
+        }
+    }
+    if policy.fixable_only && v.finding.scanner == Scanner::Vuln && !v.fixable {
+        return f("ignore-unfixed");
+    }
+    if v.finding.scanner == Scanner::Misconfig && policy.skip_checks.contains(&v.finding.id) {
+        return f("skip-checks");
+    }
+    if let Some(p) = v.path {
+        if !skip_dirs.is_empty() && skip_dirs.is_match(p.trim_start_matches('/')) {
+            return f("skip-dirs");
+        }
+    }
+    None
+}
+
+/// The findings of a report that fail these thresholds, sorted.
+pub fn failures(report: &ScanReport, fail_on: &BTreeMap<Scanner, Threshold>) -> Vec<FindingRef> {
+    let fails = |sc: Scanner, s: Severity| fail_on.get(&sc).is_some_and(|t| t.fails(s));
+    let mut out = Vec::new();
+    for v in report
+        .vulnerabilities
+        .iter()
+        .filter(|v| fails(Scanner::Vuln, v.level()))
+    {
+        out.push(FindingRef {
             scanner: Scanner::Vuln,
             id: v.id.clone(),
             target: format!("{} {}", v.package, v.version),
@@ -89,69 +472,109 @@ pub fn evaluate(report: &ScanReport, policy: &Policy) -> Verdict {
     for m in report
         .misconfigurations
         .iter()
-        .filter(|m| m.severity >= level)
+        .filter(|m| fails(Scanner::Misconfig, m.severity))
     {
-        failures.push(Failure {
+        out.push(FindingRef {
             scanner: Scanner::Misconfig,
             id: m.check.clone(),
             target: m.target.clone(),
             severity: m.severity,
         });
     }
-    for s in report.secrets.iter().filter(|s| s.severity >= level) {
-        failures.push(Failure {
+    for s in report
+        .secrets
+        .iter()
+        .filter(|s| fails(Scanner::Secret, s.severity))
+    {
+        out.push(FindingRef {
             scanner: Scanner::Secret,
             id: s.rule.clone(),
             target: s.target.clone(),
             severity: s.severity,
         });
     }
-    for d in report.detections.iter().filter(|d| d.severity >= level) {
-        failures.push(Failure {
+    for d in report
+        .detections
+        .iter()
+        .filter(|d| fails(d.kind.scanner(), d.severity))
+    {
+        out.push(FindingRef {
             scanner: d.kind.scanner(),
             id: d.rule.clone(),
             target: d.target.clone(),
             severity: d.severity,
         });
     }
-    failures.sort();
-    Verdict {
-        threshold: Some(level),
-        failures,
-    }
+    out.sort();
+    out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// "failed: 3 critical vulnerabilities over threshold high; 2 ignored (1 expired)".
+fn summary(
+    failures: &[FindingRef],
+    fail_on: &BTreeMap<Scanner, Threshold>,
+    suppressed: &[Suppression],
+    ignores: &[IgnoreNote],
+) -> String {
+    let mut s = if failures.is_empty() {
+        if fail_on.is_empty() {
+            "passed: no policy threshold set".to_string()
+        } else {
+            "passed: no finding over a threshold".to_string()
+        }
+    } else {
+        // Per scanner and severity, most severe first.
+        let mut groups: BTreeMap<(Scanner, std::cmp::Reverse<Severity>), usize> = BTreeMap::new();
+        for f in failures {
+            *groups
+                .entry((f.scanner, std::cmp::Reverse(f.severity)))
+                .or_default() += 1;
+        }
+        let parts: Vec<String> = groups
+            .iter()
+            .map(|((sc, std::cmp::Reverse(sev)), n)| {
+                let t = fail_on.get(sc).map_or(String::new(), |t| t.to_string());
+                format!("{n} {sev} {} over threshold {t}", noun(*sc, *n))
+            })
+            .collect();
+        format!("failed: {}", parts.join(", "))
+    };
+    let ignored = suppressed
+        .iter()
+        .filter(|x| !matches!(x.by, SuppressedBy::Filter { .. }))
+        .count();
+    let expired = ignores
+        .iter()
+        .filter(|i| i.status == IgnoreStatus::Expired)
+        .count();
+    let unused = ignores.len() - expired;
+    if ignored > 0 || expired > 0 || unused > 0 {
+        let mut notes = vec![];
+        if expired > 0 {
+            notes.push(format!("{expired} expired"));
+        }
+        if unused > 0 {
+            notes.push(format!("{unused} unused"));
+        }
+        s.push_str(&format!("; {ignored} ignored"));
+        if !notes.is_empty() {
+            s.push_str(&format!(" ({})", notes.join(", ")));
+        }
+    }
+    s
+}
 
-    #[test]
-    fn every_scanner_counts_at_or_above_the_threshold() {
-        // The fixture: a medium vulnerability, a medium misconfiguration, a critical
-        // secret, a high detection.
-        let r = hull_testkit::fixture_report();
-        let at = |s| evaluate(&r, &Policy { fail_on: Some(s) });
-        assert_eq!(at(Severity::Critical).failures.len(), 1);
-        assert_eq!(at(Severity::High).failures.len(), 2);
-        let medium = at(Severity::Medium);
-        assert_eq!(medium.failures.len(), 4);
-        assert_eq!(
-            medium.to_string(),
-            "4 findings at or above medium (--fail-on)"
-        );
-        assert_eq!(
-            medium
-                .failures
-                .iter()
-                .map(|f| f.scanner)
-                .collect::<Vec<_>>(),
-            vec![
-                Scanner::Vuln,
-                Scanner::Secret,
-                Scanner::Misconfig,
-                Scanner::Malware
-            ]
-        );
-        assert!(evaluate(&r, &Policy::default()).passed());
+fn noun(sc: Scanner, n: usize) -> &'static str {
+    match (sc, n == 1) {
+        (Scanner::Vuln, true) => "vulnerability",
+        (Scanner::Vuln, false) => "vulnerabilities",
+        (Scanner::Secret, true) => "secret",
+        (Scanner::Secret, false) => "secrets",
+        (Scanner::Misconfig, true) => "misconfiguration",
+        (Scanner::Misconfig, false) => "misconfigurations",
+        (Scanner::Malware, true) => "malware detection",
+        (Scanner::Malware, false) => "malware detections",
+        (Scanner::Ioc, true) => "indicator of compromise",
+        (Scanner::Ioc, false) => "indicators of compromise",
     }
 }

@@ -47,6 +47,9 @@ struct Doc<'a> {
     /// Files the malware scanner skipped as byte-identical to what their OS package installed.
     #[serde(rename = "os_files_verified", skip_serializing_if = "is_zero")]
     os_files_verified: u64,
+    /// The policy's decision, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<&'a hull_types::PolicyResult>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -73,6 +76,7 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         detections: &report.detections,
         os_owned: &report.os_owned,
         os_files_verified: report.os_files_verified,
+        policy: report.policy.as_ref(),
     };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');

@@ -4,6 +4,7 @@
 
 mod cyclonedx;
 mod json;
+mod openvex;
 mod spdx;
 mod table;
 
@@ -26,11 +27,20 @@ pub enum Format {
     CycloneDx,
     /// SPDX 2.3 JSON.
     Spdx,
+    /// OpenVEX 0.2: a statement per vulnerability found (`under_investigation`), for a team
+    /// to edit and feed back with `--vex`.
+    OpenVex,
 }
 
 impl Format {
     /// Every format, in `--help` order.
-    pub const ALL: [Format; 4] = [Format::Table, Format::Json, Format::CycloneDx, Format::Spdx];
+    pub const ALL: [Format; 5] = [
+        Format::Table,
+        Format::Json,
+        Format::CycloneDx,
+        Format::Spdx,
+        Format::OpenVex,
+    ];
 
     /// The name on the command line.
     pub fn as_str(self) -> &'static str {
@@ -39,13 +49,14 @@ impl Format {
             Self::Json => "json",
             Self::CycloneDx => "cyclonedx",
             Self::Spdx => "spdx",
+            Self::OpenVex => "openvex",
         }
     }
 
     /// Other names a user may know the format by (Trivy's and Syft's spellings).
     pub fn aliases(self) -> &'static [&'static str] {
         match self {
-            Self::Table | Self::Json => &[],
+            Self::Table | Self::Json | Self::OpenVex => &[],
             Self::CycloneDx => &["cyclonedx-json", "cdx"],
             Self::Spdx => &["spdx-json"],
         }
@@ -67,7 +78,7 @@ impl FromStr for Format {
         Self::ALL
             .into_iter()
             .find(|f| f.as_str() == s || f.aliases().contains(&s))
-            .ok_or_else(|| format!("unknown format {s:?} (table, json, cyclonedx, spdx)"))
+            .ok_or_else(|| format!("unknown format {s:?} (table, json, cyclonedx, spdx, openvex)"))
     }
 }
 
@@ -90,6 +101,9 @@ pub struct RenderOptions {
     pub list_packages: bool,
     /// Under each vulnerability in the table, say why it matched (`hull scan --explain`).
     pub explain: bool,
+    /// A line the table ends with, before the policy's decision (`hull k8s` says how many
+    /// objects it checked).
+    pub note: Option<String>,
 }
 
 /// Renders a report.
@@ -99,6 +113,7 @@ pub fn render(report: &ScanReport, format: Format, opts: &RenderOptions) -> Stri
         Format::Json => json::render(report, opts),
         Format::CycloneDx => cyclonedx::render(report, opts),
         Format::Spdx => spdx::render(report, opts),
+        Format::OpenVex => openvex::render(report, opts),
     }
 }
 
@@ -152,6 +167,7 @@ mod tests {
             color,
             now: 1_700_000_000,
             tool_version: "0.1.0".into(),
+            note: None,
         }
     }
 

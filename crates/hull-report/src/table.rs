@@ -279,7 +279,80 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             let _ = writeln!(out, "  {}{layer}: {}", w.path, w.message);
         }
     }
+    if let Some(n) = &opts.note {
+        let _ = writeln!(out, "\n{n}");
+    }
+    policy(&mut out, report, opts);
     out
+}
+
+/// The policy's decision: what was suppressed, ignores that no longer apply, the findings
+/// that failed, and, last, one line saying why the exit code is what it is.
+fn policy(out: &mut String, report: &ScanReport, opts: &RenderOptions) {
+    let Some(p) = &report.policy else { return };
+    let (bold, reset, red, green) = if opts.color {
+        ("\x1b[1m", "\x1b[0m", "\x1b[31m", "\x1b[32m")
+    } else {
+        ("", "", "", "")
+    };
+    let accepted: Vec<_> = p
+        .suppressed
+        .iter()
+        .filter(|s| !matches!(s.by, hull_types::SuppressedBy::Filter { .. }))
+        .collect();
+    if !accepted.is_empty() || !p.ignores.is_empty() || !p.failures.is_empty() {
+        let _ = writeln!(out, "\n{bold}policy{reset}");
+    }
+    for s in accepted.iter().take(10) {
+        let why = match &s.by {
+            hull_types::SuppressedBy::Ignore { source, reason, .. } => {
+                format!("ignored ({source}): {reason}")
+            }
+            hull_types::SuppressedBy::Vex { source, status, .. } => {
+                format!("VEX {status} ({source})")
+            }
+            hull_types::SuppressedBy::Filter { filter } => format!("--{filter}"),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<16} {:<28} {why}",
+            s.finding.id,
+            truncate(&s.finding.target, 28)
+        );
+    }
+    if accepted.len() > 10 {
+        let _ = writeln!(
+            out,
+            "  … {} more suppressed (see the JSON report)",
+            accepted.len() - 10
+        );
+    }
+    for i in &p.ignores {
+        let status = match i.status {
+            hull_types::IgnoreStatus::Expired => "expired, no longer applies",
+            hull_types::IgnoreStatus::Unused => "matched nothing",
+        };
+        let _ = writeln!(out, "  ignore {} ({}): {status}", i.names, i.source);
+    }
+    for f in p.failures.iter().take(10) {
+        let _ = writeln!(
+            out,
+            "  {red}FAIL{reset} {:<9} {:<16} {} ({})",
+            f.scanner.as_str(),
+            f.id,
+            truncate(&f.target, 40),
+            f.severity
+        );
+    }
+    if p.failures.len() > 10 {
+        let _ = writeln!(
+            out,
+            "  … {} more failures (see the JSON report)",
+            p.failures.len() - 10
+        );
+    }
+    let colour = if p.passed { green } else { red };
+    let _ = writeln!(out, "\n{colour}{bold}{}{reset}", p.summary);
 }
 
 /// Failed checks grouped by file (or the image config), most severe first within a file.

@@ -12,6 +12,7 @@ fn opts(color: bool) -> RenderOptions {
         tool_version: "0.1.0".into(),
         list_packages: true,
         explain: true,
+        note: None,
     }
 }
 
@@ -47,4 +48,9 @@ fn machine_formats_validate_against_their_schemas() {
     );
     hull_testkit::assert_schema_valid("spdx-2.3", "spdx-schema.json", &doc(Format::Spdx));
     hull_testkit::assert_schema_valid("hull", "report-v1.schema.json", &doc(Format::Json));
+    hull_testkit::assert_schema_valid(
+        "openvex-0.2",
+        "openvex_json_schema.json",
+        &doc(Format::OpenVex),
+    );
 }

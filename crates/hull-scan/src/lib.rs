@@ -38,7 +38,7 @@ pub use model::{AnalyzerOutput, FileRecord, LayerResult, LayerSecret, ModeRecord
 pub use pipeline::run;
 pub use plan::{
     ConfigChecked, ConfigInput, ErrorClass, Outcome, Progress, ScanError, ScanPlan, SecretPlan,
-    Target, VulnFilter,
+    Target,
 };
 pub use verify::{DbRecord, OsChecksums, OsFileIndex, Verdict};
 

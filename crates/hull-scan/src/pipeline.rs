@@ -117,13 +117,8 @@ fn scan(
         let prefetch = prefetch.and_then(Arc::into_inner);
         let m = hull_match::match_prefetched(db, summary.os.as_ref(), &parts.packages, prefetch)
             .map_err(ScanError::Match)?;
-        let f = &plan.vuln_filter;
-        parts.vulnerabilities = m
-            .vulnerabilities
-            .into_iter()
-            .filter(|v| !f.fixed_only || v.fixed.is_some())
-            .filter(|v| f.severities.as_ref().is_none_or(|l| l.contains(&v.level())))
-            .collect();
+        // Every finding is kept: what is shown and what fails is the policy's to decide.
+        parts.vulnerabilities = m.vulnerabilities;
         parts.not_matched = m.not_matched;
     }
     if let Some(image) = image {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use hull_image::{ImageError, Limits, OpenOptions};
-use hull_types::{ScanReport, Scanner, Severity};
+use hull_types::{ScanReport, Scanner};
 
 /// What a scan reads.
 #[derive(Clone, Debug)]
@@ -38,15 +38,6 @@ pub enum ConfigInput {
         /// The manifest stream.
         bytes: Vec<u8>,
     },
-}
-
-/// Which findings of the vulnerability scanner are kept in the report.
-#[derive(Clone, Debug, Default)]
-pub struct VulnFilter {
-    /// Keep only vulnerabilities that have a fix.
-    pub fixed_only: bool,
-    /// Keep only these levels (`None`: all).
-    pub severities: Option<Vec<Severity>>,
 }
 
 /// Secret scanning options.
@@ -89,8 +80,6 @@ pub struct ScanPlan {
     pub advisory_db: Option<PathBuf>,
     /// A database older than this many days gets a notice.
     pub db_max_age_days: u64,
-    /// Which vulnerabilities are kept.
-    pub vuln_filter: VulnFilter,
     /// The configuration checks' options (PSS level, allowed registries, YAML bounds).
     pub config: hull_config::Options,
     /// Secret scanning options.
@@ -115,7 +104,6 @@ impl ScanPlan {
             scanners_explicit: false,
             advisory_db: None,
             db_max_age_days: 7,
-            vuln_filter: VulnFilter::default(),
             config: hull_config::Options::default(),
             secret: SecretPlan::default(),
             malware: hull_malware::Options::default(),

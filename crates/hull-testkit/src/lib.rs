@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hull_types::{
-    Detection, DetectionKind, Digest, ImageSummary, LayerInfo, LayerRef, Location,
-    Misconfiguration, NotMatched, OsFamily, OsOwned, OsRelease, Package, PackageKind, ReportParts,
-    ScanReport, Score, Secret, Severity, SourceKind, SourcePackage, Vulnerability, Warning,
+    Annotation, Detection, DetectionKind, Digest, FindingRef, IgnoreNote, IgnoreStatus,
+    ImageSummary, LayerInfo, LayerRef, Location, Misconfiguration, NotMatched, OsFamily, OsOwned,
+    OsRelease, Package, PackageKind, PolicyResult, ReportParts, ScanReport, Scanner, Score, Secret,
+    Severity, SourceKind, SourcePackage, SuppressedBy, Suppression, Vulnerability, Warning,
 };
 use sha2::{Digest as _, Sha256};
 
@@ -426,4 +427,91 @@ pub fn fixture_report() -> ScanReport {
         os_files_verified: 12,
         },
     )
+    .with_policy(fixture_policy())
+}
+
+/// The fixture's policy decision: one failure, a suppression of each kind, an expired and an
+/// unused ignore.
+fn fixture_policy() -> PolicyResult {
+    let finding = |scanner, id: &str, target: &str, severity| FindingRef {
+        scanner,
+        id: id.into(),
+        target: target.into(),
+        severity,
+    };
+    PolicyResult {
+        passed: false,
+        exit_code: 1,
+        summary: "failed: 1 critical secret over threshold high; 2 ignored (1 expired, 1 unused)"
+            .into(),
+        failures: vec![finding(
+            Scanner::Secret,
+            "aws-access-token",
+            "/app/.env",
+            Severity::Critical,
+        )],
+        suppressed: vec![
+            Suppression {
+                finding: finding(
+                    Scanner::Vuln,
+                    "CVE-2024-0001",
+                    "curl 7.88.1-10+deb12u5",
+                    Severity::High,
+                ),
+                by: SuppressedBy::Ignore {
+                    source: "hull.toml:12".into(),
+                    reason: "not reachable: no TLS server".into(),
+                    expires: Some("2027-01-31".into()),
+                },
+            },
+            Suppression {
+                finding: finding(
+                    Scanner::Vuln,
+                    "CVE-2024-0002",
+                    "curl 7.88.1-10+deb12u5",
+                    Severity::Low,
+                ),
+                by: SuppressedBy::Vex {
+                    source: "vex.json".into(),
+                    statement: "statement 1".into(),
+                    status: "not_affected".into(),
+                    justification: Some("vulnerable_code_not_in_execute_path".into()),
+                },
+            },
+            Suppression {
+                finding: finding(
+                    Scanner::Misconfig,
+                    "image-user-root",
+                    "image config",
+                    Severity::Low,
+                ),
+                by: SuppressedBy::Filter {
+                    filter: "severity".into(),
+                },
+            },
+        ],
+        annotations: vec![Annotation {
+            finding: finding(
+                Scanner::Vuln,
+                "CVE-2024-2398",
+                "curl 7.88.1-10+deb12u5",
+                Severity::Medium,
+            ),
+            source: "vex.json".into(),
+            status: "under_investigation".into(),
+            note: None,
+        }],
+        ignores: vec![
+            IgnoreNote {
+                source: ".hullignore:3".into(),
+                names: "CVE-2019-0001".into(),
+                status: IgnoreStatus::Expired,
+            },
+            IgnoreNote {
+                source: "hull.toml:20".into(),
+                names: "check dockerfile-add".into(),
+                status: IgnoreStatus::Unused,
+            },
+        ],
+    }
 }

@@ -11,6 +11,7 @@ mod license;
 mod misconfig;
 mod os;
 mod package;
+mod policy;
 mod purl;
 mod report;
 mod scanner;
@@ -25,6 +26,9 @@ pub use license::{is_known_spdx_id, spdx_from_debian};
 pub use misconfig::{Misconfiguration, ResourceRef};
 pub use os::{OsFamily, OsRelease};
 pub use package::{pep503_normalize, Location, Package, PackageKind, SourcePackage};
+pub use policy::{
+    Annotation, FindingRef, IgnoreNote, IgnoreStatus, PolicyResult, SuppressedBy, Suppression,
+};
 pub use purl::{purl_encode, url_encode, Purl, PurlParts};
 pub use report::{ImageSummary, LayerInfo, OsOwned, ReportParts, ScanReport, SourceKind, Warning};
 pub use scanner::Scanner;

@@ -234,6 +234,9 @@ pub struct ScanReport {
     /// package recorded (`--skip-verified-os-files`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub os_files_verified: u64,
+    /// The policy's decision, once `hull-policy` has evaluated the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<crate::PolicyResult>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -272,7 +275,18 @@ impl ScanReport {
             secrets: normalized(parts.secrets),
             detections: normalized(parts.detections),
             os_files_verified: parts.os_files_verified,
+            policy: None,
         }
+    }
+
+    /// The report with the policy's decision attached (its lists sorted).
+    pub fn with_policy(mut self, mut policy: crate::PolicyResult) -> Self {
+        policy.failures.sort();
+        policy.suppressed.sort();
+        policy.annotations.sort();
+        policy.ignores.sort();
+        self.policy = Some(policy);
+        self
     }
 
     /// The report's parts, to change and rebuild it through [`ScanReport::new`].

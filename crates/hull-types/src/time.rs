@@ -33,9 +33,79 @@ pub fn rfc3339(secs: i64) -> String {
     )
 }
 
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (years 1970–9999); `None` when it is not a
+/// real date.
+///
+/// ```
+/// assert_eq!(hull_types::time::parse_date("1970-01-02"), Some(1));
+/// assert_eq!(hull_types::time::parse_date("2024-02-30"), None);
+/// ```
+pub fn parse_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())
+            .flatten()
+    };
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || d < 1 {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if d > month_days[(m - 1) as usize] {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm), the inverse of `rfc3339`'s.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::rfc3339;
+    use super::{parse_date, rfc3339};
+
+    #[test]
+    fn dates_round_trip_through_rfc3339() {
+        for day in [0i64, 59, 365, 11_016, 19_782, 2_932_896] {
+            let text = rfc3339(day * 86_400);
+            assert_eq!(parse_date(&text[..10]), Some(day), "{text}");
+        }
+        for bad in [
+            "2024-13-01",
+            "2023-02-29",
+            "24-01-01",
+            "2024-1-01",
+            "2024-01-0x",
+            "1969-12-31",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        assert_eq!(parse_date("2024-02-29"), Some(19_782));
+    }
 
     #[test]
     fn leap_days_and_bounds() {

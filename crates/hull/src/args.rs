@@ -41,9 +41,47 @@ pub struct ConfigArgs {
     /// others are reported. Default: any.
     #[arg(long, value_delimiter = ',')]
     pub allowed_registries: Vec<String>,
-    /// Exit with code 1 when a finding of this severity or higher is reported.
-    #[arg(long, ignore_case = true, value_parser = severity_parser(&LEVELS))]
-    pub fail_on: Option<Severity>,
+}
+
+/// What fails a report, and what is taken out of it first: the quick flags over a policy
+/// file (`hull.toml` in the current directory, or `--policy`).
+#[derive(Args, Clone)]
+pub struct PolicyArgs {
+    /// A policy file (default: `hull.toml` in the current directory, if there is one):
+    /// thresholds per scanner, ignores with reasons and expiry dates, VEX documents.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Fail (exit 1, or --exit-code) on findings at or above a level: one level for every
+    /// scanner (`high`), or per scanner (`vuln=high,secret=any,misconfig=critical`); `any`
+    /// and `never` are levels too. Overrides the policy file's thresholds it names.
+    #[arg(long, value_name = "LEVEL|SCANNER=LEVEL,…", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
+    /// The exit code of a failed policy (default 1; 2 and 3 are taken).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..))]
+    pub exit_code: Option<u8>,
+    /// An ignore file: one finding id a line, optionally `exp:YYYY-MM-DD` (Trivy's
+    /// `.trivyignore` reads as it is). Default: `.hullignore` in the current directory.
+    #[arg(long, value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
+    /// Configuration checks never reported (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "ID,…")]
+    pub skip_checks: Vec<String>,
+    /// Findings in files under these globs are not reported (comma-separated;
+    /// `testdata/**`, `/usr/share/doc`).
+    #[arg(long, value_delimiter = ',', value_name = "GLOB,…")]
+    pub skip_dirs: Vec<String>,
+    /// VEX documents (OpenVEX 0.2, CycloneDX VEX; repeatable): `not_affected` and `fixed`
+    /// statements suppress findings, `under_investigation` annotates them.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+}
+
+/// Parsed `--fail-on` thresholds.
+#[derive(Clone, Debug)]
+pub struct FailOn(pub std::collections::BTreeMap<Scanner, hull_policy::Threshold>);
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    hull_policy::parse_fail_on(s).map(FailOn)
 }
 
 #[derive(Args)]
@@ -51,14 +89,18 @@ pub struct K8sArgs {
     /// Manifest files (YAML or JSON, multi-document), Dockerfiles, directories, or `-`.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Output format: table (default on a terminal) or json.
+    /// Output format: table (default on a terminal) or json; repeatable, each with its own
+    /// --output after it.
     #[arg(short, long)]
-    pub format: Option<Format>,
-    /// Write the report to a file instead of standard output.
+    pub format: Vec<Format>,
+    /// Write the report to a file instead of standard output (pairs with the --format
+    /// before it).
     #[arg(short, long)]
-    pub output: Option<PathBuf>,
+    pub output: Vec<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Args, Clone)]
@@ -82,13 +124,15 @@ pub struct ScanArgs {
     /// A docker-archive or OCI tar, an OCI layout or root filesystem directory, an image
     /// reference (`alpine:3.20`, `registry.example/app@sha256:…`), or a CycloneDX/SPDX SBOM.
     pub target: String,
-    /// Output format. `scan` defaults to table on a terminal and json otherwise; `sbom`
-    /// defaults to cyclonedx.
+    /// Output format; repeatable, each with its own --output after it
+    /// (`-f sarif -o hull.sarif -f table`). `scan` defaults to table on a terminal and json
+    /// otherwise; `sbom` defaults to cyclonedx.
     #[arg(short, long)]
-    pub format: Option<Format>,
-    /// Write the report to a file instead of standard output.
+    pub format: Vec<Format>,
+    /// Write the report to a file instead of standard output (pairs with the --format
+    /// before it).
     #[arg(short, long)]
-    pub output: Option<PathBuf>,
+    pub output: Vec<PathBuf>,
     /// What the target is, instead of detecting it: docker-archive, oci, oci-archive,
     /// registry, rootfs, sbom (a CycloneDX or SPDX JSON file, matched without an image).
     #[arg(long)]
@@ -143,6 +187,8 @@ pub struct ScanArgs {
     pub db_max_age_days: u64,
     #[command(flatten)]
     pub config: ConfigArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     #[command(flatten)]
     pub secret: SecretArgs,
     #[command(flatten)]
@@ -267,5 +313,17 @@ mod tests {
         assert!(crate::Cli::try_parse_from(["hull", "scan", "-f", "yaml", "x"]).is_err());
         assert!(crate::Cli::try_parse_from(["hull", "scan", "--fail-on", "severe", "x"]).is_err());
         assert!(crate::Cli::try_parse_from(["hull", "scan", "--fail-on", "HIGH", "x"]).is_ok());
+        assert!(crate::Cli::try_parse_from([
+            "hull",
+            "scan",
+            "--fail-on",
+            "vuln=high,secret=any",
+            "x"
+        ])
+        .is_ok());
+        assert!(
+            crate::Cli::try_parse_from(["hull", "scan", "--fail-on", "vulns=high", "x"]).is_err()
+        );
+        assert!(crate::Cli::try_parse_from(["hull", "scan", "--exit-code", "0", "x"]).is_err());
     }
 }

@@ -1,5 +1,5 @@
 //! `hull`: parse the command line, build a scan plan, run it, evaluate policy, render, pick
-//! the exit code. Scanning is `hull_scan::run`'s; policy is `hull_policy::evaluate`'s.
+//! the exit code. Scanning is `hull_scan::run`'s; policy is `hull_policy::apply`'s.
 
 /// Scans and matching allocate many small strings on several threads; glibc's malloc grows a
 /// separate arena per thread with an `mprotect` call at a time (thousands per scan), where
@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use hull_report::{Format, RenderOptions};
 use hull_scan::options::{OpenOptions, Platform, PssLevel, RegistryOptions, SourceKind};
 use hull_scan::{ConfigInput, ErrorClass, ScanPlan, Target};
@@ -21,12 +21,13 @@ use hull_types::Scanner;
 
 mod args;
 mod db;
+mod gate;
 mod progress;
 
 use args::{ConfigArgs, K8sArgs, ScanArgs};
 
-/// Exit codes, as documented in the README.
-const EXIT_POLICY: u8 = 1;
+/// Exit codes, as documented in the README (a failed policy's is the policy's: 1 unless
+/// `--exit-code` says otherwise).
 const EXIT_USAGE: u8 = 2;
 const EXIT_INPUT: u8 = 3;
 
@@ -87,11 +88,21 @@ fn scan_failure(e: hull_scan::ScanError) -> Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // Where each --format and --output stood, to pair them.
+    let order = matches
+        .subcommand()
+        .filter(|(name, _)| matches!(*name, "scan" | "sbom" | "k8s"))
+        .map(|(_, m)| {
+            let at = |id: &str| m.indices_of(id).map(|i| i.collect()).unwrap_or_default();
+            (at("format"), at("output"))
+        })
+        .unwrap_or_default();
     let result = match cli.command {
-        Command::Scan(a) => scan(a, Mode::Scan),
-        Command::Sbom(a) => scan(a, Mode::Sbom),
-        Command::K8s(a) => k8s(a),
+        Command::Scan(a) => scan(a, Mode::Scan, order),
+        Command::Sbom(a) => scan(a, Mode::Sbom, order),
+        Command::K8s(a) => k8s(a, order),
         Command::Db(c) => db::run(c),
     };
     match result {
@@ -112,14 +123,57 @@ enum Mode {
     Sbom,
 }
 
-fn scan(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
-    let stdout_tty = a.output.is_none() && std::io::stdout().is_terminal();
-    let format = match a.format {
-        Some(f) => f,
-        None if mode == Mode::Sbom => Format::CycloneDx,
-        None if stdout_tty => Format::Table,
-        None => Format::Json,
+/// Positions of the `--format` and `--output` arguments on the command line.
+type Order = (Vec<usize>, Vec<usize>);
+
+/// Pairs each `--output` with the `--format` before it; the format left without one (at
+/// most one) goes to standard output. No `--format`: the default, to the one output given.
+fn outputs(
+    formats: &[Format],
+    files: &[PathBuf],
+    order: &Order,
+    default: Format,
+) -> Result<Vec<(Format, Option<PathBuf>)>, Failure> {
+    if formats.is_empty() {
+        if files.len() > 1 {
+            return Err(usage(anyhow!("several --output need a --format each")));
+        }
+        return Ok(vec![(default, files.first().cloned())]);
+    }
+    let (fi, oi) = order;
+    let mut out: Vec<(Format, Option<PathBuf>)> = formats.iter().map(|f| (*f, None)).collect();
+    for (k, file) in files.iter().enumerate() {
+        let at = oi.get(k).copied().unwrap_or(usize::MAX);
+        let slot = (0..formats.len())
+            .rev()
+            .find(|&j| fi.get(j).copied().unwrap_or(0) < at && out[j].1.is_none());
+        match slot {
+            Some(j) => out[j].1 = Some(file.clone()),
+            None => {
+                return Err(usage(anyhow!(
+                    "--output {} has no --format before it",
+                    file.display()
+                )))
+            }
+        }
+    }
+    if out.iter().filter(|(_, o)| o.is_none()).count() > 1 {
+        return Err(usage(anyhow!(
+            "only one --format can go to standard output; give the others an --output"
+        )));
+    }
+    Ok(out)
+}
+
+fn scan(a: ScanArgs, mode: Mode, order: Order) -> Result<(), Failure> {
+    let stdout_tty = std::io::stdout().is_terminal();
+    let default = match mode {
+        Mode::Sbom => Format::CycloneDx,
+        Mode::Scan if stdout_tty && a.output.is_empty() => Format::Table,
+        Mode::Scan => Format::Json,
     };
+    let targets = outputs(&a.format, &a.output, &order, default)?;
+    let policy = gate::build(&a.policy, a.severity.as_deref(), a.ignore_unfixed)?;
     let kind = a
         .kind
         .as_deref()
@@ -168,10 +222,6 @@ fn scan(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
     };
     plan.advisory_db = a.db.path().ok();
     plan.db_max_age_days = a.db_max_age_days;
-    plan.vuln_filter = hull_scan::VulnFilter {
-        fixed_only: a.ignore_unfixed,
-        severities: a.severity.clone(),
-    };
     plan.config = a.config.options()?;
     plan.secret = a.secret.plan();
     plan.malware = a.malware.options().map_err(usage)?;
@@ -197,43 +247,39 @@ fn scan(a: ScanArgs, mode: Mode) -> Result<(), Failure> {
             eprintln!("hull: warning: {n}");
         }
     }
-    let opts = RenderOptions {
-        color: stdout_tty && std::env::var_os("NO_COLOR").is_none(),
-        now: plan.now,
-        tool_version: env!("CARGO_PKG_VERSION").into(),
-        // The scan table lists findings; the package list is the inventory view.
-        list_packages: mode == Mode::Sbom || !outcome.vulnerabilities_checked,
-        explain: a.explain,
-    };
-    let rendered = hull_report::render(&outcome.report, format, &opts);
-    write_out(a.output.as_ref(), &rendered).map_err(usage)?;
-    gate(&outcome.report, &a.config)
-}
-
-/// Exit code 1 when the policy fails the report.
-fn gate(report: &hull_types::ScanReport, config: &ConfigArgs) -> Result<(), Failure> {
-    let policy = hull_policy::Policy {
-        fail_on: config.fail_on,
-    };
-    let verdict = hull_policy::evaluate(report, &policy);
-    if verdict.passed() {
-        return Ok(());
+    let report = hull_policy::apply(outcome.report, &policy, plan.now);
+    for (format, file) in &targets {
+        let opts = RenderOptions {
+            color: file.is_none() && stdout_tty && std::env::var_os("NO_COLOR").is_none(),
+            now: plan.now,
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            // The scan table lists findings; the package list is the inventory view.
+            list_packages: mode == Mode::Sbom || !outcome.vulnerabilities_checked,
+            explain: a.explain,
+            note: None,
+        };
+        let rendered = hull_report::render(&report, *format, &opts);
+        write_out(file.as_ref(), &rendered).map_err(usage)?;
     }
-    Err(Failure {
-        code: EXIT_POLICY,
-        error: anyhow!("{verdict}"),
-    })
+    gate::verdict(&report)
 }
 
 /// `hull k8s`: manifests and Dockerfiles, no image.
-fn k8s(a: K8sArgs) -> Result<(), Failure> {
-    let stdout_tty = a.output.is_none() && std::io::stdout().is_terminal();
-    let format = match a.format {
-        Some(f @ (Format::Table | Format::Json)) => f,
-        Some(f) => return Err(usage(anyhow!("hull k8s writes table or json, not {f}"))),
-        None if stdout_tty => Format::Table,
-        None => Format::Json,
+fn k8s(a: K8sArgs, order: Order) -> Result<(), Failure> {
+    let stdout_tty = std::io::stdout().is_terminal();
+    let default = if stdout_tty && a.output.is_empty() {
+        Format::Table
+    } else {
+        Format::Json
     };
+    let targets = outputs(&a.format, &a.output, &order, default)?;
+    if let Some((f, _)) = targets
+        .iter()
+        .find(|(f, _)| !matches!(f, Format::Table | Format::Json))
+    {
+        return Err(usage(anyhow!("hull k8s writes table or json, not {f}")));
+    }
+    let policy = gate::build(&a.policy, None, false)?;
     let config = a.config.options()?;
     let mut inputs = Vec::new();
     for p in &a.paths {
@@ -256,24 +302,28 @@ fn k8s(a: K8sArgs) -> Result<(), Failure> {
     plan.config = config;
     plan.now = now();
     let outcome = hull_scan::run(&plan, None).map_err(scan_failure)?;
-    let opts = RenderOptions {
-        color: stdout_tty && std::env::var_os("NO_COLOR").is_none(),
-        now: plan.now,
-        tool_version: env!("CARGO_PKG_VERSION").into(),
-        list_packages: false,
-        explain: false,
-    };
-    let mut rendered = hull_report::render(&outcome.report, format, &opts);
-    if let (Format::Table, Some(c)) = (format, outcome.config_checked) {
-        rendered.push_str(&format!(
-            "\n{} Kubernetes objects and {} Dockerfiles checked ({} findings)\n",
-            c.objects,
-            c.dockerfiles,
-            outcome.report.misconfigurations.len()
-        ));
+    let report = hull_policy::apply(outcome.report, &policy, plan.now);
+    for (format, file) in &targets {
+        let opts = RenderOptions {
+            color: file.is_none() && stdout_tty && std::env::var_os("NO_COLOR").is_none(),
+            now: plan.now,
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            list_packages: false,
+            explain: false,
+            note: None,
+        };
+        let note = outcome.config_checked.map(|c| {
+            format!(
+                "{} Kubernetes objects and {} Dockerfiles checked ({} findings)",
+                c.objects,
+                c.dockerfiles,
+                report.misconfigurations.len()
+            )
+        });
+        let rendered = hull_report::render(&report, *format, &RenderOptions { note, ..opts });
+        write_out(file.as_ref(), &rendered).map_err(usage)?;
     }
-    write_out(a.output.as_ref(), &rendered).map_err(usage)?;
-    gate(&outcome.report, &a.config)
+    gate::verdict(&report)
 }
 
 impl ConfigArgs {
