@@ -36,6 +36,25 @@ impl fmt::Display for AnalyzerId {
     }
 }
 
+impl serde::Serialize for AnalyzerId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+/// Only the ids of [`registry::ANALYZERS`] read back: a cached layer naming an analyzer this
+/// build does not have is stale, and fails to load rather than being served.
+impl<'de> serde::Deserialize<'de> for AnalyzerId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        registry::ANALYZERS
+            .iter()
+            .map(|a| a.id())
+            .find(|id| id.0 == s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown analyzer {s:?}")))
+    }
+}
+
 /// A file handed to an analyzer. `path` is absolute and normalised inside the image root.
 #[derive(Clone, Copy, Debug)]
 pub struct FileInput<'a> {

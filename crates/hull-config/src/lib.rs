@@ -150,9 +150,9 @@ pub fn check_files(files: &[InputFile], opts: &Options) -> ConfigReport {
                 }
             }
             FileKind::Manifest => {
-                let (objs, warnings) = k8s::load(&f.path, &f.bytes, &opts.yaml);
+                let (objs, unreadable) = k8s::load(&f.path, &f.bytes, &opts.yaml);
                 objects.extend(objs);
-                report.warnings.extend(warnings);
+                report.findings.extend(unreadable);
             }
         }
     }

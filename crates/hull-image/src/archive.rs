@@ -26,11 +26,12 @@ impl TarIndex {
         let file = File::open(path).map_err(|e| ImageError::io(&shown, e))?;
         let mut archive = tar::Archive::new(file);
         let mut members = HashMap::new();
-        let entries = archive
-            .entries_with_seek()
-            .map_err(|e| ImageError::malformed(&shown, format!("not a tar archive: {e}")))?;
+        let entries = archive.entries_with_seek().map_err(|e| {
+            ImageError::malformed(&shown, format!("not a tar archive: {}", tar_error(&e)))
+        })?;
         for entry in entries {
-            let entry = entry.map_err(|e| ImageError::malformed(&shown, format!("tar: {e}")))?;
+            let entry = entry
+                .map_err(|e| ImageError::malformed(&shown, format!("tar: {}", tar_error(&e))))?;
             if !entry.header().entry_type().is_file() {
                 continue;
             }
@@ -126,7 +127,7 @@ pub struct FileWindow {
 impl FileWindow {
     pub(crate) fn whole(p: &std::path::Path) -> Result<Self, ImageError> {
         let shown = p.display().to_string();
-        let file = File::open(p).map_err(|e| ImageError::io(&shown, e))?;
+        let file = open_regular(p)?;
         let len = file
             .metadata()
             .map_err(|e| ImageError::io(&shown, e))?
@@ -166,5 +167,65 @@ impl Seek for FileWindow {
         })?;
         self.pos = pos;
         Ok(pos)
+    }
+}
+
+/// Opens a file of an image layout (a blob, `index.json`) without following links: only a
+/// regular file is opened, never a symlink (to `~/.docker/config.json`, `/etc/shadow`), a FIFO
+/// (which would block) or a device. The last component is opened with `O_NOFOLLOW` and
+/// checked with `fstat` on the open descriptor, so nothing can be swapped in between; the
+/// layout's own `blobs/` and `blobs/sha256/` directories must not be links either.
+pub(crate) fn open_regular(path: &std::path::Path) -> Result<File, ImageError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let shown = path.display().to_string();
+    let mut dir = path.parent();
+    for name in ["sha256", "blobs"] {
+        match dir {
+            Some(d) if d.file_name().is_some_and(|n| n == name) => {
+                let is_link =
+                    std::fs::symlink_metadata(d).is_ok_and(|m| m.file_type().is_symlink());
+                if is_link {
+                    return Err(ImageError::malformed(
+                        d.display().to_string(),
+                        "not a regular file: a symlink (links in an image layout are not followed)",
+                    ));
+                }
+                dir = d.parent();
+            }
+            _ => break,
+        }
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => ImageError::malformed(
+                &shown,
+                "not a regular file: a symlink (links in an image layout are not followed)",
+            ),
+            _ => ImageError::io(&shown, e),
+        })?;
+    let meta = file.metadata().map_err(|e| ImageError::io(&shown, e))?;
+    if !meta.file_type().is_file() {
+        return Err(ImageError::malformed(
+            shown,
+            "not a regular file (a FIFO, device or directory is not read)",
+        ));
+    }
+    Ok(file)
+}
+
+/// What went wrong in a tar stream, without the bytes that were wrong: the `tar` crate quotes
+/// header fields, and a "layer" that is really someone's credentials file must not have them
+/// echoed into a CI log.
+pub(crate) fn tar_error(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => "truncated (unexpected end of data)",
+        std::io::ErrorKind::InvalidData | std::io::ErrorKind::Other => {
+            "malformed tar header (bad checksum, number or name field)"
+        }
+        std::io::ErrorKind::InvalidInput => "malformed tar entry",
+        _ => "unreadable tar data",
     }
 }

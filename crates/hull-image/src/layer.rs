@@ -364,7 +364,7 @@ pub fn walk_layer<R: Read + Send>(
             let mut archive = tar::Archive::new(&mut stream);
             let entries = archive
                 .entries_with_seek()
-                .map_err(|e| layer_err("", format!("tar: {e}")))?;
+                .map_err(|e| layer_err("", format!("tar: {}", crate::archive::tar_error(&e))))?;
             walk_entries(entries, limits, visitor)
                 .map_err(|(path, reason)| layer_err(&path, reason))?;
             stream
@@ -476,7 +476,12 @@ fn walk_compressed<R: Read + Send>(
         let mut archive = tar::Archive::new(&mut diff);
         let walked = archive
             .entries()
-            .map_err(|e| (String::new(), format!("tar: {e}")))
+            .map_err(|e| {
+                (
+                    String::new(),
+                    format!("tar: {}", crate::archive::tar_error(&e)),
+                )
+            })
             .and_then(|entries| walk_entries(entries, limits, visitor));
         let walked = walked.and_then(|()| {
             io::copy(&mut diff, &mut io::sink())
@@ -531,7 +536,7 @@ pub fn peek_layer<R: Read + io::Seek>(
     let mut archive = tar::Archive::new(raw);
     let entries = archive
         .entries_with_seek()
-        .map_err(|e| layer_err("", format!("tar: {e}")))?;
+        .map_err(|e| layer_err("", format!("tar: {}", crate::archive::tar_error(&e))))?;
     walk_entries(entries, limits, visitor).map_err(|(path, reason)| layer_err(&path, reason))?;
     Ok(true)
 }
@@ -606,7 +611,15 @@ fn walk_entries<R: Read>(
     // capacity until the layer is done, which the visitor's bound caps.
     let mut buf: Vec<u8> = Vec::new();
     for entry in entries {
-        let mut entry = entry.map_err(|e| (last_path.clone(), format!("tar: {e}")))?;
+        let mut entry = entry.map_err(|e| {
+            (
+                last_path.clone(),
+                format!(
+                    "tar: {} (in the entry after this path)",
+                    crate::archive::tar_error(&e)
+                ),
+            )
+        })?;
         count += 1;
         if count > limits.max_entries {
             return Err((

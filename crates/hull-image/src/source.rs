@@ -2,7 +2,6 @@
 //! list, each document's digest verified before it is trusted.
 
 use std::fmt;
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -117,19 +116,7 @@ fn json<T: serde::de::DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, I
     serde_json::from_slice(bytes).map_err(|e| ImageError::malformed(what, format!("JSON: {e}")))
 }
 
-/// Opens a blob file of an OCI layout directory. Only regular files: a layout whose blob is a
-/// symlink (to `/dev/zero`, to a file elsewhere) or a device is refused, not followed.
-fn open_regular(path: &Path) -> Result<File, ImageError> {
-    let shown = path.display().to_string();
-    let meta = std::fs::symlink_metadata(path).map_err(|e| ImageError::io(&shown, e))?;
-    if !meta.file_type().is_file() {
-        return Err(ImageError::malformed(
-            shown,
-            "not a regular file (symlinks are not followed)",
-        ));
-    }
-    File::open(path).map_err(|e| ImageError::io(&shown, e))
-}
+use crate::archive::open_regular;
 
 fn read_file_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ImageError> {
     let shown = path.display().to_string();
@@ -473,10 +460,7 @@ impl Image {
     /// Opens a layer's blob for one streaming read.
     pub fn open_layer(&self, layer: &ImageLayer) -> Result<Box<dyn Read + Send>, ImageError> {
         match (&self.store, &layer.locator) {
-            (_, Locator::File(p)) => {
-                let f = File::open(p).map_err(|e| ImageError::io(p.display().to_string(), e))?;
-                Ok(Box::new(f))
-            }
+            (_, Locator::File(p)) => Ok(Box::new(open_regular(p)?)),
             (Store::Tar(idx), Locator::Member(m)) => Ok(Box::new(idx.open_member(m)?)),
             (Store::Registry(c), Locator::Blob(d)) => c.blob_stream(d),
             _ => Err(ImageError::NotFound(format!(

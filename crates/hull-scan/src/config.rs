@@ -13,9 +13,10 @@ use crate::dirwalk::DirWalk;
 use crate::dispatch::SecretOptions;
 use crate::model::ModeRecord;
 
-/// Largest manifest or Dockerfile read from a directory; larger YAML/JSON is data, not
-/// configuration.
-const MAX_CONFIG_FILE: u64 = 4 << 20;
+/// Largest manifest or Dockerfile read (real `helm template` output runs to tens of MiB);
+/// larger YAML/JSON met in a directory walk is data, not configuration, while a file named
+/// on the command line is handed on and reported unchecked (`k8s-unreadable-document`).
+const MAX_CONFIG_FILE: u64 = 64 << 20;
 /// Directory depth and entry bounds for the walk.
 const MAX_DEPTH: usize = 64;
 const MAX_ENTRIES: u64 = 2_000_000;
@@ -131,14 +132,7 @@ fn read_one(
         });
         return;
     }
-    if bytes.len() as u64 > MAX_CONFIG_FILE {
-        if explicit {
-            warnings.push(Warning {
-                layer: None,
-                path: shown.to_string(),
-                message: format!("larger than {MAX_CONFIG_FILE} bytes; not checked"),
-            });
-        }
+    if bytes.len() as u64 > MAX_CONFIG_FILE && !explicit {
         return;
     }
     let kind = FileKind::of(shown).unwrap_or(FileKind::Manifest);

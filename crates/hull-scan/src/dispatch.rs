@@ -123,12 +123,12 @@ fn analyze_file(path: &str, bytes: &[u8], scope: registry::Scope) -> FileRecord 
     let outputs = registry::wanting_sized(path, scope, size)
         .map(|a| match a.analyze(&input) {
             Ok(o) => AnalyzerOutput {
-                analyzer: a.id().to_string(),
+                analyzer: a.id(),
                 output: Some(o),
                 error: None,
             },
             Err(e) => AnalyzerOutput {
-                analyzer: a.id().to_string(),
+                analyzer: a.id(),
                 output: None,
                 error: Some(e.to_string()),
             },

@@ -318,7 +318,7 @@ mod tests {
         l.files.push(FileRecord {
             path: "/var/lib/dpkg/status".into(),
             outputs: vec![crate::model::AnalyzerOutput {
-                analyzer: "dpkg".into(),
+                analyzer: hull_analyzer::AnalyzerId("dpkg"),
                 output: Some(hull_analyzer::Output {
                     packages,
                     ..Default::default()

@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 
 /// One analyzer's result on one file: its output, or the error it returned (a malformed
 /// file is a warning naming the analyzer, never a scan abort).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnalyzerOutput {
     /// The analyzer's id (`dpkg`, `python-dist`, …), as `registry::ANALYZERS` lists it.
-    pub analyzer: String,
+    pub analyzer: hull_analyzer::AnalyzerId,
     /// What the analyzer made of the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Output>,

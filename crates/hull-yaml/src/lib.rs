@@ -28,7 +28,7 @@ pub struct Bounds {
 impl Default for Bounds {
     fn default() -> Self {
         Self {
-            max_bytes: 16 << 20,
+            max_bytes: 64 << 20,
             max_nodes: 1_000_000,
             max_depth: 100,
         }

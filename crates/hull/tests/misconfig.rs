@@ -132,7 +132,7 @@ fn fail_on_sets_exit_code_1() {
 }
 
 #[test]
-fn hostile_manifests_are_warnings_not_crashes() {
+fn hostile_manifests_are_unchecked_findings_not_crashes() {
     let dir = tempfile::tempdir().unwrap();
     let mut bomb = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     let mut prev = "a".to_string();
@@ -164,27 +164,79 @@ fn hostile_manifests_are_warnings_not_crashes() {
     )
     .unwrap();
     let v = json_of(&run(&["k8s", "-f", "json", dir.path().to_str().unwrap()]));
-    let warnings: Vec<String> = v["warnings"]
+    // Issue #23: what could not be read is a critical finding, not a warning that lets the
+    // gate pass.
+    let unchecked: Vec<String> = v["misconfigurations"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|m| m["check"] == "k8s-unreadable-document")
         .map(|w| {
             format!(
-                "{} {}",
-                w["path"].as_str().unwrap(),
+                "{} {} {}",
+                w["target"].as_str().unwrap(),
+                w["severity"].as_str().unwrap(),
                 w["message"].as_str().unwrap()
             )
         })
         .collect();
-    assert_eq!(warnings.len(), 4, "{warnings:?}");
+    assert_eq!(unchecked.len(), 4, "{unchecked:?}");
     assert!(
-        warnings
+        unchecked
             .iter()
-            .any(|w| w.starts_with("bomb.yaml") && w.contains("node budget")),
-        "{warnings:?}"
+            .any(|w| w.starts_with("bomb.yaml critical") && w.contains("node budget")),
+        "{unchecked:?}"
     );
     // The document before the broken one is still checked.
     assert!(checks(&v).contains(&"pss-baseline-privileged".to_string()));
+}
+
+/// Issue #23: after a document that trips the alias budget, every later document in the
+/// stream used to be skipped, and a privileged Pod passed `--fail-on high`.
+#[test]
+fn a_document_after_a_yaml_bomb_is_still_checked_and_the_bomb_fails_the_gate() {
+    let mut bomb = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut prev = "a".to_string();
+    for n in ["b", "c", "d", "e", "f", "g", "h", "i", "j"] {
+        bomb.push_str(&format!(
+            "{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+        prev = n.to_string();
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: after}\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext: {privileged: true}\n";
+    let stream = format!("{bomb}---\n{pod}");
+    let o = hull()
+        .args(["k8s", "-f", "json", "--fail-on", "high", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(stream.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let found = checks(&v);
+    assert!(
+        found.contains(&"k8s-unreadable-document".to_string()),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&"pss-baseline-privileged".to_string()),
+        "{found:?}"
+    );
+    let privileged = v["misconfigurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["check"] == "pss-baseline-privileged")
+        .unwrap();
+    // Lines are the stream's, not the document's.
+    // 13 lines of bomb, the marker, then the Pod's eighth line.
+    assert_eq!(privileged["line"], 13 + 1 + 8, "{privileged}");
 }
 
 #[test]

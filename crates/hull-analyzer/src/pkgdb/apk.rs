@@ -81,10 +81,11 @@ pub struct ApkRecord {
 
 /// Parses the database; paragraphs without a name or version are skipped.
 pub fn parse(bytes: &[u8]) -> Result<Vec<ApkRecord>, AnalyzeError> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| AnalyzeError::malformed("apk installed", format!("not UTF-8: {e}")))?;
+    // Decoded lossily: a Latin-1 byte in a description must not hide every package (see
+    // dpkg's parser); a record whose name or version is not text is left out.
+    let text = String::from_utf8_lossy(bytes);
     let mut out = Vec::new();
-    for p in paragraphs(text, ':') {
+    for p in paragraphs(&text, ':') {
         // apk keys are case-sensitive single letters (`P` name, `p` provides).
         let get = |k: &str| {
             p.iter()
@@ -95,6 +96,11 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ApkRecord>, AnalyzeError> {
         let (Some(name), Some(version)) = (get("P"), get("V")) else {
             continue;
         };
+        if name.contains(char::REPLACEMENT_CHARACTER)
+            || version.contains(char::REPLACEMENT_CHARACTER)
+        {
+            continue;
+        }
         let mut dir = "";
         let mut files = Vec::new();
         for (k, v) in &p {
@@ -113,6 +119,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ApkRecord>, AnalyzeError> {
             license: get("L"),
             files,
         });
+    }
+    // A database with bytes in it that yields no package at all is not a clean image.
+    if out.is_empty() && bytes.iter().any(|b| !b.is_ascii_whitespace()) {
+        return Err(AnalyzeError::malformed(
+            "apk installed",
+            "no package record could be read",
+        ));
     }
     Ok(out)
 }

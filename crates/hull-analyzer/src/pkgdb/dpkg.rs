@@ -105,13 +105,22 @@ impl DpkgRecord {
 /// Parses a status file. Paragraphs without `Package` or `Version` are skipped: dpkg never
 /// writes them for an installed package, and a package without a version cannot be matched.
 pub fn parse(bytes: &[u8]) -> Result<Vec<DpkgRecord>, AnalyzeError> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| AnalyzeError::malformed("dpkg status", format!("not UTF-8: {e}")))?;
+    // The database is bytes: maintainer names and descriptions may be Latin-1 (policy wants
+    // UTF-8, old packages differ). One such byte must not hide every package, so the text is
+    // decoded lossily and only the fields hull uses must be clean.
+    let text = String::from_utf8_lossy(bytes);
     let mut out = Vec::new();
-    for p in paragraphs(text, ':') {
+    for p in paragraphs(&text, ':') {
         let (Some(name), Some(version)) = (field(&p, "Package"), field(&p, "Version")) else {
             continue;
         };
+        let used = ["Package", "Version", "Source", "Architecture", "Status"];
+        if used
+            .iter()
+            .any(|f| field(&p, f).is_some_and(|v| v.contains(char::REPLACEMENT_CHARACTER)))
+        {
+            continue;
+        }
         // `Source: name (version)` when the source version differs from the binary's.
         let (source_name, source_version) = match field(&p, "Source") {
             Some(src) => match src.split_once('(') {
@@ -132,6 +141,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<DpkgRecord>, AnalyzeError> {
             status: field(&p, "Status").map(str::to_string),
             license: field(&p, "License").map(str::to_string),
         });
+    }
+    // A database with bytes in it that yields no package at all is not a clean image.
+    if out.is_empty() && bytes.iter().any(|b| !b.is_ascii_whitespace()) {
+        return Err(AnalyzeError::malformed(
+            "dpkg status",
+            "no package record could be read",
+        ));
     }
     Ok(out)
 }
@@ -169,7 +185,21 @@ mod tests {
     }
 
     #[test]
-    fn rejects_non_utf8() {
+    fn latin1_in_unused_fields_hides_no_package() {
+        // Issue #23: one Latin-1 byte in a maintainer name used to drop the whole database.
+        let mut db =
+            b"Package: a\nStatus: install ok installed\nVersion: 1\nMaintainer: Jos\xe9 \xc0\n\n"
+                .to_vec();
+        db.extend_from_slice(b"Package: b\nStatus: install ok installed\nVersion: 2\n\n");
+        db.extend_from_slice(b"Package: c\xff\nStatus: install ok installed\nVersion: 3\n\n");
+        let names: Vec<_> = parse(&db).unwrap().into_iter().map(|r| r.package).collect();
+        assert_eq!(
+            names,
+            vec!["a", "b"],
+            "the record whose name is not text is the one left out"
+        );
+        // Bytes that hold no record at all are an error, not an empty, clean image.
         assert!(parse(&[0xff, 0xfe, b'\n']).is_err());
+        assert!(parse(b"\n\n").unwrap().is_empty());
     }
 }

@@ -10,7 +10,7 @@ pub mod rbac;
 use hull_types::{Misconfiguration, ResourceRef};
 
 use crate::yaml::{self, Bounds, Node};
-use crate::{Check, FileWarning};
+use crate::Check;
 
 /// One Kubernetes object from a manifest.
 #[derive(Clone, Debug)]
@@ -92,23 +92,122 @@ impl Object {
     }
 }
 
+/// A manifest document that could not be checked: it fails the gate like any other high
+/// finding (and the admission webhook denies on it), since whatever it holds (a privileged
+/// Pod, say) was never looked at.
+pub static UNREADABLE: Check = Check {
+    id: "k8s-unreadable-document",
+    title: "Manifest document that could not be checked",
+    severity: hull_types::Severity::Critical,
+    remediation: "Fix the YAML (syntax, anchors and aliases, nesting, size) so every document can be read; hull never passes what it did not read.",
+};
+
+/// The documents of a stream by their `---` / `...` markers, each with the 0-based line it
+/// starts on. YAML forbids those markers at the start of a line inside any content, so the
+/// split is exact, and a document that breaks (a syntax error, an alias bomb) cannot take
+/// the documents after it with it.
+fn documents(text: &str) -> Vec<(u32, &str)> {
+    let is_marker = |l: &str| {
+        (l.starts_with("---") || l.starts_with("..."))
+            && l[3..].chars().next().is_none_or(|c| c.is_whitespace())
+    };
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 0u32;
+    let mut offset = 0usize;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if is_marker(line) && offset > start {
+            out.push((start_line, &text[start..offset]));
+            start = offset;
+            start_line = i as u32;
+        }
+        offset += line.len();
+    }
+    if offset > start {
+        out.push((start_line, &text[start..]));
+    }
+    out
+}
+
+/// Adds `by` to every line number of a tree parsed from a slice of the file.
+fn shift(node: &mut Node, by: u32) {
+    node.line = node.line.saturating_add(by);
+    match &mut node.value {
+        yaml::Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, by)),
+        yaml::Value::Map(entries) => entries.iter_mut().for_each(|(_, n)| shift(n, by)),
+        _ => {}
+    }
+}
+
+fn count(node: &Node) -> usize {
+    1 + match &node.value {
+        yaml::Value::Seq(items) => items.iter().map(count).sum(),
+        yaml::Value::Map(entries) => entries.iter().map(|(_, n)| count(n)).sum(),
+        _ => 0,
+    }
+}
+
+/// Documents of one file together may expand to this many times one document's node budget;
+/// past it the rest of the file is reported unchecked (a file of a thousand alias bombs
+/// would otherwise cost a thousand budgets).
+const FILE_BUDGETS: usize = 8;
+
 /// Reads the Kubernetes objects in one file. Documents without `apiVersion` and `kind` are
 /// not Kubernetes objects and are skipped silently (a source tree holds many other YAML
-/// files); a document that cannot be parsed is a warning naming the file and line.
-pub fn load(path: &str, bytes: &[u8], bounds: &Bounds) -> (Vec<Object>, Vec<FileWarning>) {
-    let (docs, err) = yaml::parse_stream(bytes, bounds);
+/// files); a document that cannot be parsed is a `k8s-unreadable-document` finding naming
+/// the file and line, and the documents after it are still read.
+pub fn load(path: &str, bytes: &[u8], bounds: &Bounds) -> (Vec<Object>, Vec<Misconfiguration>) {
     let mut objects = Vec::new();
-    for d in docs {
-        collect(path, d.root, &mut objects, 0);
+    let mut unreadable = Vec::new();
+    let mut fail = |line: u32, message: String| {
+        unreadable.push(UNREADABLE.finding(path, (line > 0).then_some(line), None, message));
+    };
+    if bytes.len() > bounds.max_bytes {
+        fail(
+            0,
+            format!("larger than {} bytes; not checked", bounds.max_bytes),
+        );
+        return (objects, unreadable);
     }
-    let warnings = err
-        .map(|e| FileWarning {
-            path: path.to_string(),
-            message: format!("not read past: {e}"),
-        })
-        .into_iter()
-        .collect();
-    (objects, warnings)
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        fail(0, "not UTF-8; not checked".into());
+        return (objects, unreadable);
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut spent = 0usize;
+    for (first_line, doc) in documents(text) {
+        if spent > FILE_BUDGETS * bounds.max_nodes {
+            fail(
+                first_line + 1,
+                "not checked: the file's documents exceed the node budget (alias bombs?)".into(),
+            );
+            break;
+        }
+        let (docs, err) = yaml::parse_stream(doc.as_bytes(), bounds);
+        for mut d in docs {
+            spent += count(&d.root);
+            shift(&mut d.root, first_line);
+            collect(path, d.root, &mut objects, 0);
+        }
+        if let Some(e) = err {
+            spent += bounds.max_nodes;
+            let line = match &e {
+                yaml::YamlError::Syntax { line, .. }
+                | yaml::YamlError::TooManyNodes(line)
+                | yaml::YamlError::TooDeep(line)
+                | yaml::YamlError::UnknownAnchor(line) => first_line + *line,
+                _ => first_line + 1,
+            };
+            // The error's own line is relative to the document; the finding has the file's.
+            let what = e.to_string();
+            let what = what
+                .split_once(": ")
+                .filter(|(l, _)| l.starts_with("line "))
+                .map_or(what.as_str(), |(_, rest)| rest);
+            fail(line, format!("document not checked: {what}"));
+        }
+    }
+    (objects, unreadable)
 }
 
 fn collect(path: &str, node: Node, out: &mut Vec<Object>, depth: u8) {
@@ -228,6 +327,7 @@ pub fn check(objects: &[Object], opts: &Options) -> Vec<Misconfiguration> {
 /// Every check this module can report, for the registry.
 pub fn checks() -> Vec<&'static Check> {
     let mut v: Vec<&'static Check> = pss::CONTROLS.iter().map(|c| &c.check).collect();
+    v.push(&UNREADABLE);
     v.extend(hygiene::CHECKS);
     v.extend(netpol::CHECKS);
     v.extend(rbac::CHECKS);

@@ -1,0 +1,144 @@
+//! Hostile inputs (issue #23: "Hostile input: close the holes a hostile-image suite found").
+//! Each test builds the attack and asserts the exit code and what the message may not say.
+
+mod common;
+
+use common::*;
+
+/// A layout whose layer blob is replaced by `f(blob path)`.
+fn layout_with_blob(dir: &std::path::Path, replace: impl Fn(&std::path::Path)) {
+    let l = layer(&[E::File("etc/os-release", OS_RELEASE)]);
+    let m = oci_manifest(dir, std::slice::from_ref(&l), "amd64");
+    oci_layout(dir, vec![m]);
+    let gz = gzip(&l);
+    let blob = dir.join("blobs/sha256").join(sha(&gz));
+    assert!(blob.is_file());
+    replace(&blob);
+}
+
+#[test]
+fn a_layer_blob_that_is_a_symlink_is_refused_and_never_quoted() {
+    let t = tempfile::tempdir().unwrap();
+    let secret = t.path().join("config.json");
+    std::fs::write(
+        &secret,
+        b"{\"auths\":{\"registry.example\":{\"auth\":\"c3VwZXJzZWNyZXQtdG9rZW4=\"}}}\n",
+    )
+    .unwrap();
+    let dir = t.path().join("layout");
+    layout_with_blob(&dir, |blob| {
+        std::fs::remove_file(blob).unwrap();
+        std::os::unix::fs::symlink(&secret, blob).unwrap();
+    });
+    let o = run(&[
+        "sbom",
+        "--no-cache",
+        "-q",
+        "-f",
+        "json",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("symlink"), "{err}");
+    assert!(
+        !err.contains("c3VwZXJzZWNyZXQ") && !err.contains("auths"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_layer_blob_that_is_a_fifo_or_behind_a_linked_directory_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("fifo");
+    layout_with_blob(&dir, |blob| {
+        std::fs::remove_file(blob).unwrap();
+        let ok = std::process::Command::new("mkfifo")
+            .arg(blob)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    });
+    // Opening a FIFO for reading would block forever; it is refused instead.
+    let o = run(&[
+        "sbom",
+        "--no-cache",
+        "-q",
+        "-f",
+        "json",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // `blobs/sha256` itself a link to a directory elsewhere.
+    let dir = t.path().join("linked");
+    layout_with_blob(&dir, |_| {});
+    let elsewhere = t.path().join("elsewhere");
+    std::fs::rename(dir.join("blobs/sha256"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.join("blobs/sha256")).unwrap();
+    let o = run(&[
+        "sbom",
+        "--no-cache",
+        "-q",
+        "-f",
+        "json",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("symlink"));
+}
+
+#[test]
+fn a_malformed_tar_header_is_described_not_quoted() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("layout");
+    // A "layer" whose 512-byte header is someone's file: the tar crate would quote the
+    // checksum field's bytes.
+    let mut fake = b"password=hunter2-very-secret ".repeat(40);
+    fake.truncate(1024);
+    let m = oci_manifest(&dir, std::slice::from_ref(&fake), "amd64");
+    oci_layout(&dir, vec![m]);
+    let o = run(&[
+        "sbom",
+        "--no-cache",
+        "-q",
+        "-f",
+        "json",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("malformed tar"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+/// One Latin-1 byte in a maintainer name used to drop the whole dpkg database: 0 packages,
+/// and an image with known vulnerabilities passed `--fail-on high`.
+#[test]
+fn a_latin1_maintainer_hides_no_package() {
+    let t = tempfile::tempdir().unwrap();
+    let img = t.path().join("img.tar");
+    let mut db = status(&[("zlib1g", "1:1.2.13.dfsg-1"), ("bash", "5.2.15-2+b2")]);
+    db.extend_from_slice(
+        b"Package: libfoo\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\nMaintainer: Jos\xe9 Garc\xeda <jg@example.org>\nDescription: caf\xe9\n\n",
+    );
+    let l = layer(&[
+        E::File("etc/os-release", OS_RELEASE),
+        E::File("var/lib/dpkg/status", &db),
+    ]);
+    docker_archive(&img, &[l], None);
+    let v = json_of(&run(&[
+        "sbom",
+        "--no-cache",
+        "-q",
+        "-f",
+        "json",
+        img.to_str().unwrap(),
+    ]));
+    let got: Vec<String> = names(&v).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(got, vec!["bash", "libfoo", "zlib1g"]);
+}
