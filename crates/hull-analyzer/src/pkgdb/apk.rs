@@ -19,7 +19,8 @@ impl Analyzer for Apk {
         AnalyzerId("apk")
     }
     fn version(&self) -> u32 {
-        2
+        // 3: Latin-1 bytes no longer drop the whole database.
+        3
     }
     fn wants(&self, path: &str) -> bool {
         path == INSTALLED

@@ -17,7 +17,8 @@ impl Analyzer for Dpkg {
         AnalyzerId("dpkg")
     }
     fn version(&self) -> u32 {
-        1
+        // 2: Latin-1 bytes no longer drop the whole database.
+        2
     }
     fn wants(&self, path: &str) -> bool {
         path == STATUS
