@@ -121,6 +121,7 @@ pub fn parse_with<T>(
     let pages = (bytes.len() / page_size) as u32;
     let last = last.min(pages.saturating_sub(1));
 
+    let mut budget = super::Budget::new("rpm Berkeley DB", bytes.len());
     let mut out = Vec::new();
     for n in 1..=last {
         let ty = db.page_type(n).unwrap_or(0);
@@ -150,6 +151,7 @@ pub fn parse_with<T>(
                     if tlen as usize > bytes.len() {
                         return Err(bad("off-page item longer than the file"));
                     }
+                    budget.take(tlen as usize)?;
                     db.overflow(pgno, tlen as usize)?
                 }
                 H_KEYDATA => {
@@ -162,6 +164,7 @@ pub fn parse_with<T>(
                     if end <= off + 1 || end > page_size {
                         continue;
                     }
+                    budget.take(end - off - 1)?;
                     bytes[item + 1..base + end].to_vec()
                 }
                 _ => continue,
@@ -206,5 +209,42 @@ mod tests {
         f[o + 25] = P_OVERFLOW;
         f[o + 16..o + 20].copy_from_slice(&2u32.to_le_bytes());
         assert!(parse(&f).is_err());
+    }
+
+    /// Issue #23: every value slot of a hash page reusing one overflow chain made a small file
+    /// expand without bound; the header bytes a database yields are now capped by its size.
+    #[test]
+    fn value_slots_sharing_one_overflow_chain_are_refused() {
+        let ps = 4096usize;
+        let mut f = vec![0u8; ps * 3];
+        f[12..16].copy_from_slice(&HASH_MAGIC.to_le_bytes());
+        f[20..24].copy_from_slice(&(ps as u32).to_le_bytes());
+        f[32..36].copy_from_slice(&2u32.to_le_bytes());
+        let h = ps;
+        f[h + 25] = P_HASH;
+        // 200 entries: keys and values; every value is the same off-page item.
+        let entries = 200u16;
+        f[h + 20..h + 22].copy_from_slice(&entries.to_le_bytes());
+        let item = 3000u16;
+        for i in 0..entries as usize {
+            let at = h + PAGE_HEADER + 2 * i;
+            f[at..at + 2].copy_from_slice(&item.to_le_bytes());
+        }
+        let it = h + item as usize;
+        f[it] = H_OFFPAGE;
+        f[it + 4..it + 8].copy_from_slice(&2u32.to_le_bytes());
+        let len = (ps - PAGE_HEADER) as u32;
+        f[it + 8..it + 12].copy_from_slice(&len.to_le_bytes());
+        let o = 2 * ps;
+        f[o + 25] = P_OVERFLOW;
+        f[o + 22..o + 24].copy_from_slice(&(len as u16).to_le_bytes());
+        // A valid-looking header blob is not needed: the budget stops it before decoding
+        // runs out of file (100 x 4 KiB items from a 12 KiB file).
+        let e = parse_with(&f, |_| Ok(())).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("more header bytes than the file holds"),
+            "{e}"
+        );
     }
 }

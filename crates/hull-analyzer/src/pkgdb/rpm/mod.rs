@@ -171,6 +171,35 @@ pub fn split_source_rpm(s: &str) -> Option<(String, String)> {
     Some((name.to_string(), format!("{version}-{release}")))
 }
 
+/// The header bytes one database may yield: no more than the file holds. Real databases store
+/// each header once; a hostile one makes many items share storage (Berkeley DB value slots
+/// that all reuse one overflow chain, NDB slots that point at one blob, an SQLite view that
+/// cross-joins one header), which would otherwise turn a 590 KB file into gigabytes.
+pub(crate) struct Budget {
+    format: &'static str,
+    left: usize,
+}
+
+impl Budget {
+    pub(crate) fn new(format: &'static str, file_len: usize) -> Self {
+        Budget {
+            format,
+            left: file_len,
+        }
+    }
+
+    /// Charges `n` bytes about to be materialised.
+    pub(crate) fn take(&mut self, n: usize) -> Result<(), AnalyzeError> {
+        self.left = self.left.checked_sub(n).ok_or_else(|| {
+            AnalyzeError::malformed(
+                self.format,
+                "yields more header bytes than the file holds (items share storage)",
+            )
+        })?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,6 +41,7 @@ pub fn parse_with<T>(
         return Err(bad(format!("slot page count {slot_pages} out of range")));
     }
     let slots_end = (slot_pages * PAGE).min(bytes.len());
+    let mut budget = super::Budget::new("rpm NDB", bytes.len());
     let mut out = Vec::new();
     // The first two slot positions hold the file header.
     let mut at = 2 * BLOCK;
@@ -69,6 +70,7 @@ pub fn parse_with<T>(
             .checked_add(len)
             .and_then(|end| bytes.get(start..end))
             .ok_or_else(|| bad(format!("blob of package {pkg} runs past the end")))?;
+        budget.take(blob.len())?;
         out.push(decode(blob)?);
     }
     Ok(out)

@@ -54,12 +54,33 @@ pub fn parse_with<T>(
             calls.get() > MAX_PROGRESS_CALLS
         }),
     );
+    // rpm's `Packages` is a table; a view (cross-joining one real header a million times)
+    // would make a small file yield unbounded rows.
+    let kind: Option<String> = conn
+        .query_row(
+            "SELECT type FROM sqlite_master WHERE name = 'Packages'",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    if kind.as_deref() != Some("table") {
+        return Err(AnalyzeError::malformed(
+            "rpm SQLite",
+            "`Packages` is not a table",
+        ));
+    }
     let mut stmt = conn.prepare("SELECT blob FROM Packages").map_err(err)?;
     let mut rows = stmt.query([]).map_err(err)?;
+    let mut budget = super::Budget::new("rpm SQLite", bytes.len());
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(err)? {
-        let blob: Vec<u8> = row.get(0).map_err(err)?;
-        out.push(decode(&blob)?);
+        let blob = row
+            .get_ref(0)
+            .map_err(err)?
+            .as_blob()
+            .map_err(|e| err(e.into()))?;
+        budget.take(blob.len())?;
+        out.push(decode(blob)?);
     }
     Ok(out)
 }
@@ -67,6 +88,21 @@ pub fn parse_with<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue #23: a `Packages` view cross-joining one header used to amplify without bound.
+    #[test]
+    fn a_packages_view_is_refused() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE real(hnum INTEGER PRIMARY KEY, blob BLOB);
+             INSERT INTO real(blob) VALUES (zeroblob(64));
+             CREATE VIEW Packages AS SELECT a.blob AS blob FROM real a, real b, real c;",
+        )
+        .unwrap();
+        let bytes = c.serialize(MAIN_DB).unwrap().to_vec();
+        let e = parse(&bytes).unwrap_err();
+        assert!(e.to_string().contains("not a table"), "{e}");
+    }
 
     #[test]
     fn rejects_non_sqlite_and_corrupt() {
