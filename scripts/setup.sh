@@ -13,7 +13,9 @@ pkgs=(debootstrap umoci skopeo docker-registry apache2-utils openssl python3 pyt
       libcommons-collections3-java libxstream-java libyaml-snake-java libcommons-lang3-java
       libslf4j-java
       # Maven itself, offline against Debian's repository: the reference for pom.xml (maven_pom.rs).
-      maven libmaven-dependency-plugin-java junit4)
+      maven libmaven-dependency-plugin-java junit4
+      # xmllint validates the JUnit output against the Ant JUnit schema.
+      libxml2-utils)
 command -v node >/dev/null || pkgs+=(nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
 missing=()

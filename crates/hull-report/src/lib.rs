@@ -4,7 +4,10 @@
 
 mod cyclonedx;
 mod json;
+mod junit;
+mod markdown;
 mod openvex;
+mod sarif;
 mod spdx;
 mod table;
 
@@ -30,16 +33,25 @@ pub enum Format {
     /// OpenVEX 0.2: a statement per vulnerability found (`under_investigation`), for a team
     /// to edit and feed back with `--vex`.
     OpenVex,
+    /// SARIF 2.1.0, for code scanning (GitHub, GitLab, Azure DevOps).
+    Sarif,
+    /// Markdown sized for a pull-request comment.
+    Markdown,
+    /// JUnit XML: a testsuite per scanner, a failure per finding that fails the policy.
+    Junit,
 }
 
 impl Format {
     /// Every format, in `--help` order.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 8] = [
         Format::Table,
         Format::Json,
         Format::CycloneDx,
         Format::Spdx,
         Format::OpenVex,
+        Format::Sarif,
+        Format::Markdown,
+        Format::Junit,
     ];
 
     /// The name on the command line.
@@ -50,13 +62,18 @@ impl Format {
             Self::CycloneDx => "cyclonedx",
             Self::Spdx => "spdx",
             Self::OpenVex => "openvex",
+            Self::Sarif => "sarif",
+            Self::Markdown => "markdown",
+            Self::Junit => "junit",
         }
     }
 
     /// Other names a user may know the format by (Trivy's and Syft's spellings).
     pub fn aliases(self) -> &'static [&'static str] {
         match self {
-            Self::Table | Self::Json | Self::OpenVex => &[],
+            Self::Table | Self::Json | Self::OpenVex | Self::Sarif => &[],
+            Self::Markdown => &["md"],
+            Self::Junit => &["junit-xml"],
             Self::CycloneDx => &["cyclonedx-json", "cdx"],
             Self::Spdx => &["spdx-json"],
         }
@@ -78,7 +95,7 @@ impl FromStr for Format {
         Self::ALL
             .into_iter()
             .find(|f| f.as_str() == s || f.aliases().contains(&s))
-            .ok_or_else(|| format!("unknown format {s:?} (table, json, cyclonedx, spdx, openvex)"))
+            .ok_or_else(|| format!("unknown format {s:?} (table, json, cyclonedx, spdx, openvex, sarif, markdown, junit)"))
     }
 }
 
@@ -114,6 +131,9 @@ pub fn render(report: &ScanReport, format: Format, opts: &RenderOptions) -> Stri
         Format::CycloneDx => cyclonedx::render(report, opts),
         Format::Spdx => spdx::render(report, opts),
         Format::OpenVex => openvex::render(report, opts),
+        Format::Sarif => sarif::render(report, opts),
+        Format::Markdown => markdown::render(report, opts),
+        Format::Junit => junit::render(report, opts),
     }
 }
 

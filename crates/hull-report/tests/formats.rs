@@ -49,8 +49,91 @@ fn machine_formats_validate_against_their_schemas() {
     hull_testkit::assert_schema_valid("spdx-2.3", "spdx-schema.json", &doc(Format::Spdx));
     hull_testkit::assert_schema_valid("hull", "report-v1.schema.json", &doc(Format::Json));
     hull_testkit::assert_schema_valid(
+        "sarif-2.1.0",
+        "sarif-schema-2.1.0.json",
+        &doc(Format::Sarif),
+    );
+    hull_testkit::assert_schema_valid(
         "openvex-0.2",
         "openvex_json_schema.json",
         &doc(Format::OpenVex),
     );
+}
+
+/// A report with `n` distinct vulnerabilities (copies of the fixture's one).
+fn many(n: usize) -> hull_types::ScanReport {
+    let (image, mut parts) = hull_testkit::fixture_report().into_parts();
+    let v = parts.vulnerabilities[0].clone();
+    parts.vulnerabilities = (0..n)
+        .map(|i| hull_types::Vulnerability {
+            id: format!("CVE-2099-{i:05}"),
+            ..v.clone()
+        })
+        .collect();
+    hull_types::ScanReport::new(image, parts)
+}
+
+#[test]
+fn markdown_fits_a_pull_request_comment() {
+    let out = render(&many(5_000), Format::Markdown, &opts(false));
+    assert!(out.chars().count() <= 65_536, "{}", out.len());
+    assert!(out.contains("more findings left out to fit a comment"));
+    assert!(out.trim_end().ends_with("</details>"));
+}
+
+#[test]
+fn sarif_stays_within_code_scanning_limits() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&render(&many(25_010), Format::Sarif, &opts(false))).unwrap();
+    let run = &doc["runs"][0];
+    assert_eq!(run["results"].as_array().unwrap().len(), 25_000);
+    assert!(run["tool"]["driver"]["rules"].as_array().unwrap().len() <= 25_000);
+    assert!(run["properties"]["truncated"]
+        .as_str()
+        .unwrap()
+        .contains("25000 of 25013"));
+    // The most severe are kept: the critical secret is among them.
+    assert!(run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["ruleId"] == "aws-access-token"));
+}
+
+/// JUnit output against the Ant JUnit schema Jenkins and GitLab read, with `xmllint`
+/// (libxml2, installed by scripts/setup.sh). A missing `xmllint` fails the test unless
+/// `HULL_SKIP_IMAGE_TESTS` is set, as the other reference tools do.
+#[test]
+fn junit_validates_against_the_ant_schema() {
+    let have = std::process::Command::new("xmllint")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !have {
+        assert!(
+            std::env::var_os("HULL_SKIP_IMAGE_TESTS").is_some(),
+            "xmllint (libxml2-utils) is needed: run scripts/setup.sh"
+        );
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let xsd = hull_testkit::repo_root().join("testdata/schemas/junit/JUnit.xsd");
+    for (name, report) in [
+        ("fixture", hull_testkit::fixture_report()),
+        ("many", many(50)),
+    ] {
+        let f = t.path().join(format!("{name}.xml"));
+        std::fs::write(&f, render(&report, Format::Junit, &opts(false))).unwrap();
+        let o = std::process::Command::new("xmllint")
+            .args(["--noout", "--schema"])
+            .arg(&xsd)
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    // The fixture's one failing finding is the one <failure>.
+    let xml = render(&hull_testkit::fixture_report(), Format::Junit, &opts(false));
+    assert_eq!(xml.matches("<failure ").count(), 1);
+    assert!(xml.contains("failures=\"1\""));
 }
