@@ -74,9 +74,40 @@ impl Database {
         }
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| db_err(path, e))?;
-        // Read pages through a memory map rather than a read and a copy each.
-        conn.execute_batch("PRAGMA mmap_size = 1073741824;")
+        // Read pages through a memory map rather than a read and a copy each. The file may
+        // come from anywhere (a bundle, a shared cache): functions its schema defines never
+        // run, and the three objects hull reads must be plain tables, so a `meta` that is a
+        // recursive view (which never returns) is refused before any query touches it.
+        conn.execute_batch("PRAGMA mmap_size = 1073741824; PRAGMA trusted_schema = OFF;")
             .map_err(|e| db_err(path, e))?;
+        for table in ["meta", "advisories", "packages"] {
+            let kind: Option<String> = conn
+                .query_row(
+                    "SELECT type FROM sqlite_master WHERE name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .ok();
+            if kind.as_deref() != Some("table") {
+                return Err(db_err(
+                    path,
+                    format!("`{table}` is not a table: not a hull advisory database"),
+                ));
+            }
+        }
+        let triggers: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type IN ('view', 'trigger')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| db_err(path, e))?;
+        if triggers > 0 {
+            return Err(db_err(
+                path,
+                "holds views or triggers: not a hull advisory database",
+            ));
+        }
         let db = Database {
             conn,
             path: path.to_path_buf(),
@@ -416,6 +447,25 @@ mod tests {
 
     const ADV: &str = r#"{"id":"DEBCL-CVE-2024-0727-openssl","modified":"2024-03-03T09:47:43Z","aliases":["CVE-2024-0727"],
         "affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.13-1~deb12u1"}]}]}]}"#;
+
+    /// Issue #23: a crafted database whose `meta` is a recursive view used to hang hull.
+    #[test]
+    fn a_database_with_a_recursive_view_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("crafted.db");
+        let c = Connection::open(&db).unwrap();
+        c.execute_batch(
+            "CREATE TABLE advisories(n INTEGER PRIMARY KEY, id TEXT, body TEXT);
+             CREATE TABLE packages(ecosystem TEXT, name TEXT, n INTEGER);
+             CREATE VIEW meta(key, value) AS
+               WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r)
+               SELECT 'schema_version', x FROM r;",
+        )
+        .unwrap();
+        drop(c);
+        let e = Database::open(&db).err().expect("refused");
+        assert!(e.to_string().contains("not a table"), "{e}");
+    }
 
     #[test]
     fn import_query_status_and_atomic_replace() {

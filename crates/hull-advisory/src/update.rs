@@ -37,6 +37,9 @@ pub struct UpdateOptions {
     pub download_dir: PathBuf,
     /// Largest `all.zip` accepted.
     pub max_bytes: u64,
+    /// The most one download may take, body included (`--timeout`): a mirror that stalls
+    /// mid-body fails that ecosystem instead of hanging the update.
+    pub timeout: Duration,
 }
 
 /// The outcome for one ecosystem.
@@ -83,7 +86,9 @@ pub fn fetch(opts: &UpdateOptions) -> Result<Vec<Fetched>, DbError> {
     std::fs::create_dir_all(dir).map_err(|e| err(&dir.display().to_string(), e.to_string()))?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_connect(Some(Duration::from_secs(30).min(opts.timeout)))
+        .timeout_recv_response(Some(Duration::from_secs(120).min(opts.timeout)))
+        .timeout_per_call(Some(opts.timeout))
         .build()
         .into();
     let mut out = Vec::new();

@@ -24,7 +24,14 @@ pub struct RegistryOptions {
     pub credentials: Option<(String, String)>,
     /// An auth file to read instead of the Docker/podman defaults.
     pub auth_file: Option<PathBuf>,
+    /// The most one request may take, body included (`--timeout`; default
+    /// [`DEFAULT_REQUEST_TIMEOUT`]): a registry that stalls mid-body ends the scan with an
+    /// error instead of hanging it.
+    pub timeout: Option<Duration>,
 }
+
+/// One request's time bound when none is given: long enough for a multi-GiB layer blob.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// An authenticated session with one repository of one registry.
 pub struct RegistryClient {
@@ -56,10 +63,12 @@ impl RegistryClient {
         } else {
             "https"
         };
+        let total = opts.timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
         let agent: Agent = Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(30)))
-            .timeout_recv_response(Some(Duration::from_secs(120)))
+            .timeout_connect(Some(Duration::from_secs(30).min(total)))
+            .timeout_recv_response(Some(Duration::from_secs(120).min(total)))
+            .timeout_per_call(Some(total))
             .build()
             .into();
         let creds = opts

@@ -161,6 +161,10 @@ pub struct ScanArgs {
     /// Talk plain HTTP to the registry (loopback registries always use it).
     #[arg(long)]
     pub plain_http: bool,
+    /// The most one registry request may take, in seconds, body included (default 1800):
+    /// a registry that stalls ends the scan with exit 3 instead of hanging it.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
     /// Scanners to run, comma-separated: `vuln` (known vulnerabilities; needs the advisory
     /// database), `secret` (every file of every layer, the config and the history),
     /// `misconfig` (image config and history; in a directory, its Dockerfiles and

@@ -28,6 +28,10 @@ pub enum DbCommand {
         /// Ecosystems to fetch (repeatable); default: every one hull can match.
         #[arg(long = "ecosystem")]
         ecosystems: Vec<String>,
+        /// The most one download may take, in seconds (default 1800): a mirror that stalls
+        /// fails instead of hanging the update.
+        #[arg(long, value_name = "SECONDS", default_value_t = 1800, value_parser = clap::value_parser!(u64).range(1..))]
+        timeout: u64,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -60,6 +64,7 @@ pub fn run(c: DbCommand) -> Result<(), Failure> {
         DbCommand::Update {
             mirror,
             ecosystems,
+            timeout,
             db,
         } => {
             let path = db.path()?;
@@ -77,6 +82,7 @@ pub fn run(c: DbCommand) -> Result<(), Failure> {
                 ecosystems,
                 download_dir: download_dir.clone(),
                 max_bytes: 4 << 30,
+                timeout: std::time::Duration::from_secs(timeout),
             })
             .map_err(input)?;
             for f in &fetched {

@@ -205,6 +205,7 @@ fn scan(a: ScanArgs, mode: Mode, order: Order) -> Result<(), Failure> {
             plain_http: a.plain_http,
             credentials,
             auth_file: a.auth_file.clone(),
+            timeout: a.timeout.map(std::time::Duration::from_secs),
         },
     };
     let mut plan = ScanPlan::new(Target::Image {

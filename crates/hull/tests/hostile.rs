@@ -142,3 +142,103 @@ fn a_latin1_maintainer_hides_no_package() {
     let got: Vec<String> = names(&v).into_iter().map(|(n, _)| n).collect();
     assert_eq!(got, vec!["bash", "libfoo", "zlib1g"]);
 }
+
+/// A loopback HTTP server that answers every request with headers promising a body, sends a
+/// few bytes of it, and then stalls for as long as the test lives.
+fn stalling_server() -> (u16, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        // Bounded: a few connections, then the thread ends.
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(4) {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"sche",
+            );
+            let _ = s.flush();
+            held.push(s);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(20));
+    });
+    (port, handle)
+}
+
+/// Runs `cmd`, killing it if it has not finished in `limit` (a liveness bound for a test
+/// that would otherwise hang forever, not a timing assertion).
+fn run_bounded(
+    cmd: &mut std::process::Command,
+    limit: std::time::Duration,
+) -> Option<std::process::Output> {
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(o) => o.ok(),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &id.to_string()])
+                .status();
+            None
+        }
+    }
+}
+
+/// Issue #23: a registry or OSV mirror that stalls mid-body hung `hull scan REF` and
+/// `hull db update` forever.
+#[test]
+fn a_stalling_registry_or_mirror_ends_in_an_error_not_a_hang() {
+    let (port, _server) = stalling_server();
+    let t = tempfile::tempdir().unwrap();
+    let o = run_bounded(
+        hull().args([
+            "sbom",
+            "--no-cache",
+            "-q",
+            "--timeout",
+            "2",
+            &format!("127.0.0.1:{port}/app:1"),
+        ]),
+        std::time::Duration::from_secs(90),
+    )
+    .expect("hull scan of a stalling registry must end");
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = run_bounded(
+        hull()
+            .args([
+                "db",
+                "update",
+                "--timeout",
+                "2",
+                "--ecosystem",
+                "Debian",
+                "--mirror",
+            ])
+            .arg(format!("http://127.0.0.1:{port}"))
+            .arg("--db")
+            .arg(t.path().join("db")),
+        std::time::Duration::from_secs(90),
+    )
+    .expect("hull db update from a stalling mirror must end");
+    assert_ne!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
