@@ -14,8 +14,9 @@ pkgs=(debootstrap umoci skopeo docker-registry apache2-utils openssl python3 pyt
       libslf4j-java
       # Maven itself, offline against Debian's repository: the reference for pom.xml (maven_pom.rs).
       maven libmaven-dependency-plugin-java junit4
-      # xmllint validates the JUnit output against the Ant JUnit schema.
-      libxml2-utils)
+      # xmllint validates the JUnit output against the Ant JUnit schema; chromium loads the
+      # HTML report headless (no console error, tables hold the findings).
+      libxml2-utils chromium)
 command -v node >/dev/null || pkgs+=(nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
 missing=()

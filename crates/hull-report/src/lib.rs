@@ -3,6 +3,7 @@
 //! `SOURCE_DATE_EPOCH` to pin the one timestamp the SBOM formats require).
 
 mod cyclonedx;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -39,11 +40,13 @@ pub enum Format {
     Markdown,
     /// JUnit XML: a testsuite per scanner, a failure per finding that fails the policy.
     Junit,
+    /// One self-contained HTML page: verdict, chart, sortable and filterable tables.
+    Html,
 }
 
 impl Format {
     /// Every format, in `--help` order.
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 9] = [
         Format::Table,
         Format::Json,
         Format::CycloneDx,
@@ -52,6 +55,7 @@ impl Format {
         Format::Sarif,
         Format::Markdown,
         Format::Junit,
+        Format::Html,
     ];
 
     /// The name on the command line.
@@ -65,6 +69,7 @@ impl Format {
             Self::Sarif => "sarif",
             Self::Markdown => "markdown",
             Self::Junit => "junit",
+            Self::Html => "html",
         }
     }
 
@@ -74,6 +79,7 @@ impl Format {
             Self::Table | Self::Json | Self::OpenVex | Self::Sarif => &[],
             Self::Markdown => &["md"],
             Self::Junit => &["junit-xml"],
+            Self::Html => &[],
             Self::CycloneDx => &["cyclonedx-json", "cdx"],
             Self::Spdx => &["spdx-json"],
         }
@@ -95,7 +101,7 @@ impl FromStr for Format {
         Self::ALL
             .into_iter()
             .find(|f| f.as_str() == s || f.aliases().contains(&s))
-            .ok_or_else(|| format!("unknown format {s:?} (table, json, cyclonedx, spdx, openvex, sarif, markdown, junit)"))
+            .ok_or_else(|| format!("unknown format {s:?} (table, json, cyclonedx, spdx, openvex, sarif, markdown, junit, html)"))
     }
 }
 
@@ -134,6 +140,7 @@ pub fn render(report: &ScanReport, format: Format, opts: &RenderOptions) -> Stri
         Format::Sarif => sarif::render(report, opts),
         Format::Markdown => markdown::render(report, opts),
         Format::Junit => junit::render(report, opts),
+        Format::Html => html::render(report, opts),
     }
 }
 

@@ -137,3 +137,75 @@ fn junit_validates_against_the_ant_schema() {
     assert_eq!(xml.matches("<failure ").count(), 1);
     assert!(xml.contains("failures=\"1\""));
 }
+
+/// The HTML report in a real browser (Debian's `chromium`, headless): the page loads with no
+/// console error, its findings table holds every finding, its script sorts and filters
+/// (`#selftest`), and it makes no network request (its CSP forbids any; Chromium would log
+/// the violation as a console error).
+#[test]
+fn html_loads_in_headless_chromium_and_its_tables_hold_the_findings() {
+    let have = std::process::Command::new("chromium")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !have {
+        assert!(
+            std::env::var_os("HULL_SKIP_IMAGE_TESTS").is_some(),
+            "chromium is needed: run scripts/setup.sh"
+        );
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let page = t.path().join("report.html");
+    let report = hull_testkit::fixture_report();
+    std::fs::write(&page, render(&report, Format::Html, &opts(false))).unwrap();
+    let url = format!("file://{}#selftest", page.display());
+    let o = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            t.path().join("profile").display()
+        ))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{log}");
+    for bad in ["Uncaught", "CONSOLE(", "Refused to", "ERR_"] {
+        assert!(
+            !log.lines().any(|l| l.contains(bad) && !l.contains("dbus")),
+            "console error ({bad}): {log}"
+        );
+    }
+    let findings = report.vulnerabilities.len()
+        + report.misconfigurations.len()
+        + report.secrets.len()
+        + report.detections.len();
+    assert!(dom.contains(&format!("data-ready=\"{findings}\"")), "{dom}");
+    // Sorted by severity ascending, the lowest (medium) is first; a filter that matches
+    // nothing hides every row; clearing it shows them all again.
+    assert!(
+        dom.contains(&format!(
+            "data-selftest=\"sorted:medium;none:0;all:{findings}\""
+        )),
+        "{dom}"
+    );
+    for id in [
+        "CVE-2024-2398",
+        "aws-access-token",
+        "hull.EICAR_test_file",
+        "image-sensitive-port",
+    ] {
+        assert!(dom.contains(id), "{id}");
+    }
+}
