@@ -254,6 +254,7 @@ impl Database {
             std::process::id()
         ));
         let _ = std::fs::remove_file(&tmp);
+        remove_stale_imports(path);
         let result = build(&tmp, sources, now);
         match result {
             Ok(report) => {
@@ -410,9 +411,18 @@ fn read_source(src: &Path, add: &mut Sink<'_>) -> Result<(), DbError> {
             )));
         }
         for i in 0..zip.len() {
-            let entry = zip
-                .by_index(i)
-                .map_err(|e| serr(format!("zip entry {i}: {e}")))?;
+            // One entry hull cannot read (bzip2, say, or a broken header) is skipped and
+            // counted with its reason, not a reason to drop the whole archive.
+            let entry = match zip.by_index(i) {
+                Ok(e) => e,
+                Err(e) => {
+                    add(
+                        &format!("{shown}: entry {i}"),
+                        Err(format!("unreadable: {e}")),
+                    )?;
+                    continue;
+                }
+            };
             let name = entry.name().to_string();
             if !entry.is_file() || !name.ends_with(".json") {
                 continue;
@@ -441,6 +451,35 @@ fn read_bounded(r: impl Read) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// Removes the temporary files of imports that were killed (`.NAME.import-PID` beside the
+/// database, tens of MB each) whose process is gone. A running import's file is kept: its
+/// PID is alive (Linux `/proc`).
+fn remove_stale_imports(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return;
+    };
+    let prefix = format!(".{name}.import-");
+    let Ok(rd) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let file = e.file_name();
+        let Some(pid) = file.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,6 +504,51 @@ mod tests {
         drop(c);
         let e = Database::open(&db).err().expect("refused");
         assert!(e.to_string().contains("not a table"), "{e}");
+    }
+
+    /// Issue #23: one bzip2 entry in an OSV zip aborted the whole import.
+    #[test]
+    fn an_unreadable_zip_entry_is_skipped_and_counted() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        w.start_file("bz.json", stored).unwrap();
+        w.write_all(b"{}").unwrap();
+        w.start_file("DEBCL-CVE-2024-0727-openssl.json", stored)
+            .unwrap();
+        w.write_all(ADV.as_bytes()).unwrap();
+        let mut bytes = w.finish().unwrap().into_inner();
+        // Mark the first entry bzip2 (method 12) in its local header and its central
+        // directory record, as an archive made with bzip2 would be.
+        bytes[8] = 12;
+        let cd = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        bytes[cd + 10] = 12;
+        let src = dir.path().join("all.zip");
+        std::fs::write(&src, bytes).unwrap();
+        let db = dir.path().join("advisories.db");
+        let r = Database::import(&db, &[src], 1_700_000_000).unwrap();
+        assert_eq!(
+            (r.advisories, r.skipped),
+            (1, 1),
+            "{:?}",
+            r.skipped_examples
+        );
+    }
+
+    /// Issue #23: killed imports left their temporary files behind forever.
+    #[test]
+    fn stale_import_files_are_removed_by_the_next_import() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("advisories.db");
+        let stale = dir.path().join(".advisories.db.import-4000000000");
+        std::fs::write(&stale, b"partial").unwrap();
+        let src = dir.path().join("a.json");
+        std::fs::write(&src, ADV).unwrap();
+        Database::import(&db, &[src], 1_700_000_000).unwrap();
+        assert!(!stale.exists());
+        assert!(db.exists());
     }
 
     #[test]

@@ -138,7 +138,10 @@ pub fn open(target: &str, opts: &OpenOptions) -> Result<Image, ImageError> {
     let kind = match opts.kind {
         Some(k) => k,
         None if path.is_dir() => {
-            if path.join("oci-layout").is_file() && path.join("index.json").is_file() {
+            // A directory with an `oci-layout` file is a layout, whatever its `index.json`
+            // is: one that is a link, a directory or missing is refused (when opened),
+            // never scanned as a root filesystem instead.
+            if std::fs::symlink_metadata(path.join("oci-layout")).is_ok() {
                 SourceKind::OciLayout
             } else {
                 SourceKind::Rootfs

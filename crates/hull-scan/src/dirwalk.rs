@@ -65,8 +65,16 @@ impl DirWalk<'_> {
                     continue;
                 };
                 if file_type.is_dir() {
-                    if depth < self.max_depth && !self.skip_dirs.contains(&name.as_str()) {
+                    if self.skip_dirs.contains(&name.as_str()) {
+                        continue;
+                    }
+                    if depth < self.max_depth {
                         stack.push((entry.path(), path, depth + 1));
+                    } else {
+                        warnings.push((
+                            path,
+                            format!("deeper than {} directory levels; not read", self.max_depth),
+                        ));
                     }
                     continue;
                 }
@@ -116,6 +124,20 @@ mod tests {
             ]
         );
         assert_eq!(walk(false)[0].0, "a");
+        // Depth: what is too deep is said, not silently dropped.
+        std::fs::create_dir_all(root.join("d1/d2/d3")).unwrap();
+        let w = DirWalk {
+            max_depth: 1,
+            max_entries: 100,
+            skip_dirs: &[],
+            leading_slash: true,
+        }
+        .run(root, |_| {})
+        .unwrap();
+        let mut deep: Vec<&str> = w.iter().map(|(p, _)| p.as_str()).collect();
+        deep.sort();
+        assert_eq!(deep, vec!["/b/node_modules", "/d1/d2"]);
+        assert!(w[0].1.contains("deeper than 1 directory levels"));
         assert!(DirWalk {
             max_depth: 1,
             max_entries: 100,

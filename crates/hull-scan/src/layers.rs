@@ -267,10 +267,11 @@ pub(crate) fn scan_image(image: &Image, opts: &LayerOptions) -> Result<Scanned, 
             diff_id: l.diff_id.clone(),
             digest: l.blob.clone(),
             size: r.size,
-            compressed_size: l
-                .size
-                .filter(|_| l.blob.is_some())
-                .or(Some(r.compressed_size)),
+            // The bytes read, never the size a manifest claims (a hostile one says
+            // 9223372036854775807).
+            compressed_size: Some(r.compressed_size)
+                .filter(|n| *n > 0)
+                .or(l.size.filter(|_| l.blob.is_some())),
             created_by: l.created_by.clone(),
             cached: *c,
         })

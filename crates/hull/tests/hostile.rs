@@ -242,3 +242,61 @@ fn a_stalling_registry_or_mirror_ends_in_an_error_not_a_hang() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// Issue #23: a layout whose `index.json` is not a regular file was silently scanned as a
+/// root filesystem.
+#[test]
+fn a_layout_whose_index_is_not_a_file_is_refused_not_scanned_as_a_directory() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("layout");
+    layout_with_blob(&dir, |_| {});
+    std::fs::remove_file(dir.join("index.json")).unwrap();
+    std::fs::create_dir(dir.join("index.json")).unwrap();
+    let o = run(&[
+        "sbom",
+        "--no-cache",
+        "-q",
+        "-f",
+        "json",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+/// Issue #23: the report echoed the layer size a manifest claims instead of the bytes read.
+#[test]
+fn the_reported_layer_size_is_the_bytes_read_not_the_claim() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("layout");
+    let l = layer(&[E::File("etc/os-release", OS_RELEASE)]);
+    let gz = gzip(&l);
+    let m = oci_manifest(&dir, std::slice::from_ref(&l), "amd64");
+    // Rewrite the manifest with a claimed size of i64::MAX for the layer.
+    let mpath = dir
+        .join("blobs/sha256")
+        .join(m["digest"].as_str().unwrap().trim_start_matches("sha256:"));
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&mpath).unwrap()).unwrap();
+    manifest["layers"][0]["size"] = serde_json::json!(9_223_372_036_854_775_807i64);
+    let bytes = serde_json::to_vec(&manifest).unwrap();
+    let digest = sha(&bytes);
+    std::fs::write(dir.join("blobs/sha256").join(&digest), &bytes).unwrap();
+    let desc = serde_json::json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": format!("sha256:{digest}"), "size": bytes.len(),
+        "platform": {"os": "linux", "architecture": "amd64"}});
+    oci_layout(&dir, vec![desc]);
+    let v = json_of(&run(&[
+        "sbom",
+        "--no-cache",
+        "-q",
+        "-f",
+        "json",
+        dir.to_str().unwrap(),
+    ]));
+    assert_eq!(v["image"]["layers"][0]["compressed_size"], gz.len());
+}
