@@ -11,8 +11,14 @@
 //! it whose database lists the path, provided no layer in between rewrote or deleted that
 //! database (a package upgraded or removed).
 //!
-//! The index trusts the image's own databases: an attacker who rewrites a file and its
-//! recorded digest together is skipped. Turn the skip off for incident response.
+//! A database vouches only for the first write of a path: a file that a lower layer already
+//! had (its database listed the path) and that a later layer writes again is scanned, even
+//! when a database of that later layer records the new bytes. So an attacker who rewrites a
+//! system binary and its recorded digest together in a later layer is scanned, not skipped
+//! (issue #23); so is a genuine upgrade in a later layer, which costs scanning time and
+//! nothing else. What the index still trusts is a base layer's own databases: a file
+//! installed together with a forged record in the same first write is skipped. Turn the skip
+//! off for incident response.
 
 use std::collections::{HashMap, HashSet};
 
@@ -283,6 +289,9 @@ pub enum Verdict {
     },
     /// No database lists it.
     Unowned,
+    /// Its database's digest matches, but a lower layer already had the path: a rewrite in a
+    /// later layer, which the database does not vouch for (scanned, not reported).
+    Rewritten,
 }
 
 impl OsFileIndex {
@@ -362,6 +371,14 @@ impl OsFileIndex {
         None
     }
 
+    /// Whether a database of a layer below `layer` listed `path`: the file existed before and
+    /// this write replaces it.
+    fn listed_below(&self, layer: usize, path: &str) -> bool {
+        self.layers[..layer.min(self.layers.len())]
+            .iter()
+            .any(|l| l.files.contains_key(path))
+    }
+
     /// Checks the file `path` of layer `layer` (0-based) against its package's digest.
     pub fn check(&self, layer: usize, path: &str, bytes: &[u8]) -> Verdict {
         let Some(o) = self.owner(layer, path) else {
@@ -373,7 +390,11 @@ impl OsFileIndex {
             FileDigest::Sha256(_) => sha2::Sha256::digest(bytes).to_vec(),
         };
         if actual == o.digest.bytes() {
-            return Verdict::Verified;
+            return if self.listed_below(layer, path) {
+                Verdict::Rewritten
+            } else {
+                Verdict::Verified
+            };
         }
         let db = &self.db_paths[o.db as usize];
         let manager = ChecksumDb::at(db).map_or("package", ChecksumDb::manager);
@@ -487,7 +508,8 @@ mod tests {
         let l3 = layer(vec![], &[LS]);
         let idx = OsFileIndex::new(&[&l0, &l1, &l2, &l3]);
         assert_eq!(idx.check(0, "/bin/ls", b"v1"), Verdict::Verified);
-        assert_eq!(idx.check(1, "/bin/ls", b"v2"), Verdict::Verified);
+        // The upgrade rewrites a file a lower layer had: scanned, not vouched for (issue #23).
+        assert_eq!(idx.check(1, "/bin/ls", b"v2"), Verdict::Rewritten);
         // Merged /usr: the layer holds usr/bin/ls.
         assert_eq!(idx.check(0, "/usr/bin/ls", b"v1"), Verdict::Verified);
         match idx.check(2, "/bin/ls", b"trojan") {
@@ -513,6 +535,28 @@ mod tests {
         // After the removal nothing vouches for /bin/ls.
         assert_eq!(idx.check(3, "/bin/ls", b"v2"), Verdict::Unowned);
         assert_eq!(idx.check(0, "/opt/app", b"x"), Verdict::Unowned);
+    }
+
+    /// Issue #23: a later layer that rewrites a binary and its md5sums line together was
+    /// skipped as verified.
+    #[test]
+    fn a_binary_rewritten_with_its_record_in_a_later_layer_is_scanned() {
+        let l0 = layer(vec![(LS, "coreutils", vec![("/bin/ls", b"v1")])], &[]);
+        let l1 = layer(vec![(LS, "coreutils", vec![("/bin/ls", b"trojan")])], &[]);
+        let idx = OsFileIndex::new(&[&l0, &l1]);
+        assert_eq!(idx.check(0, "/bin/ls", b"v1"), Verdict::Verified);
+        assert_eq!(idx.check(1, "/bin/ls", b"trojan"), Verdict::Rewritten);
+        // A file new in the later layer, with its record there, is a first write.
+        let l1 = layer(
+            vec![(
+                LS,
+                "coreutils",
+                vec![("/bin/ls", b"v1"), ("/bin/new", b"n")],
+            )],
+            &[],
+        );
+        let idx = OsFileIndex::new(&[&l0, &l1]);
+        assert_eq!(idx.check(1, "/bin/new", b"n"), Verdict::Verified);
     }
 
     #[test]
