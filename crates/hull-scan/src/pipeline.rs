@@ -217,12 +217,15 @@ fn open_cache(
     if detector.is_some_and(|d| d.uses_clamd()) {
         return Ok(None);
     }
+    // `verify:2`: the OS-file skip vouches only for first writes (a rule change that alters
+    // cached layers' detections and counts).
     let key = format!(
-        "{}|secrets:{}{}|malware:{}",
+        "{}|secrets:{}{}|malware:{}{}",
         hull_analyzer::registry::fingerprint(),
         secrets.map_or("off", |s| s.rules.fingerprint()),
         if plan.secret.show { "|shown" } else { "" },
-        detector.map_or("off", |d| d.fingerprint())
+        detector.map_or("off", |d| d.fingerprint()),
+        if detector.is_some_and(|d| d.verifies_os_files()) { "|verify:2" } else { "" }
     );
     Ok(Some(Cache::open(dir, &key)?))
 }
