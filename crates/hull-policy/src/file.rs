@@ -19,6 +19,9 @@
 //! fail_on = "critical"
 //! skip_checks = ["image-healthcheck-missing"]
 //!
+//! [license]                        # SPDX ids or classes: permissive, copyleft,
+//! deny = ["network-copyleft", "unknown"]   # network-copyleft, unknown
+//!
 //! [[ignore]]
 //! id = "CVE-2023-5678"             # or any alias, a check id, a rule id
 //! package = "openssl"              # or a purl: pkg:deb/debian/openssl
@@ -54,8 +57,18 @@ struct RawPolicy {
     malware: Option<RawScanner>,
     ioc: Option<RawScanner>,
     misconfig: Option<RawMisconfig>,
+    license: Option<RawLicense>,
     #[serde(default)]
     ignore: Vec<Spanned<RawIgnore>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLicense {
+    #[serde(default)]
+    allow: Vec<Spanned<String>>,
+    #[serde(default)]
+    deny: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -206,6 +219,18 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<PolicyFile, PolicyEr
                 levels.insert(s);
             }
             policy.severities = Some(levels);
+        }
+    }
+    if let Some(l) = &raw.license {
+        for (list, out, field) in [
+            (&l.allow, &mut policy.license.allow, "license.allow"),
+            (&l.deny, &mut policy.license.deny, "license.deny"),
+        ] {
+            for r in list {
+                out.push(
+                    crate::LicenseRule::parse(r.get_ref()).map_err(|m| err(r.span(), field, m))?,
+                );
+            }
         }
     }
     for d in &raw.skip_dirs {

@@ -94,7 +94,8 @@ pub fn parse_fail_on(s: &str) -> Result<BTreeMap<Scanner, Threshold>, String> {
         match part.split_once('=') {
             None => {
                 let t = Threshold::parse(part)?;
-                for sc in Scanner::ALL {
+                // Licences are judged by `[license]`, not by a severity.
+                for sc in Scanner::ALL.into_iter().filter(|s| *s != Scanner::License) {
                     match t {
                         Some(t) => out.insert(sc, t),
                         None => out.remove(&sc),
@@ -120,6 +121,84 @@ pub fn parse_fail_on(s: &str) -> Result<BTreeMap<Scanner, Threshold>, String> {
     Ok(out)
 }
 
+/// One entry of a licence allow or deny list: an SPDX id, or a class.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LicenseRule {
+    /// An SPDX licence id (`GPL-3.0-only`).
+    Id(String),
+    /// A class: `permissive`, `copyleft`, `network-copyleft`, `unknown`.
+    Class(hull_types::license::LicenseClass),
+}
+
+impl LicenseRule {
+    /// Parses a class name or an SPDX id (normalised: `GPLv3` is `GPL-3.0-only`).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if let Some(c) = hull_types::license::LicenseClass::parse(s) {
+            return Ok(LicenseRule::Class(c));
+        }
+        match hull_types::license::spdx_expression(s) {
+            Some(id) if !id.contains(' ') => Ok(LicenseRule::Id(id)),
+            _ => Err(format!(
+                "{s:?} is neither an SPDX licence id nor a class (permissive, copyleft, network-copyleft, unknown)"
+            )),
+        }
+    }
+
+    fn covers(&self, id: &str) -> bool {
+        match self {
+            LicenseRule::Id(i) => i == id,
+            LicenseRule::Class(c) => hull_types::license::LicenseClass::of_id(id) == *c,
+        }
+    }
+}
+
+/// Which licences a package may carry (`[license]`): a package fails when its declared
+/// licences cannot be satisfied choosing only licences that are allowed (when `allow` is
+/// set) and not denied. An `OR` is satisfied by either side, so `MIT OR GPL-3.0-only` passes
+/// a policy that denies copyleft.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LicensePolicy {
+    /// If not empty, only these.
+    pub allow: Vec<LicenseRule>,
+    /// Never these.
+    pub deny: Vec<LicenseRule>,
+}
+
+impl LicensePolicy {
+    /// Whether the policy says anything.
+    pub fn is_empty(&self) -> bool {
+        self.allow.is_empty() && self.deny.is_empty()
+    }
+
+    /// Why a package with these declared licences is refused, if it is. The declared
+    /// licences all apply (AND): each SPDX one must be satisfiable by allowed, not denied
+    /// licences, and any that is not SPDX (or none declared) is `unknown`.
+    pub fn refuses(&self, licenses: &[String]) -> Option<String> {
+        if self.is_empty() {
+            return None;
+        }
+        let unknown = LicenseRule::Class(hull_types::license::LicenseClass::Unknown);
+        let unknown_ok = (self.allow.is_empty() || self.allow.contains(&unknown))
+            && !self.deny.contains(&unknown);
+        if licenses.is_empty() {
+            return (!unknown_ok).then(|| "unknown (none declared)".to_string());
+        }
+        let ok = |id: &str| {
+            (self.allow.is_empty() || self.allow.iter().any(|r| r.covers(id)))
+                && !self.deny.iter().any(|r| r.covers(id))
+        };
+        for l in licenses {
+            match hull_types::license::spdx_expression(l) {
+                Some(expr) if !hull_types::license::satisfiable(&expr, ok) => return Some(expr),
+                Some(_) => {}
+                None if !unknown_ok => return Some(format!("unknown ({l})")),
+                None => {}
+            }
+        }
+        None
+    }
+}
+
 /// What a report must satisfy, and what is taken out of it before it is judged.
 #[derive(Clone, Debug)]
 pub struct Policy {
@@ -138,6 +217,8 @@ pub struct Policy {
     pub ignores: Vec<Ignore>,
     /// VEX statements.
     pub vex: Vec<VexStatement>,
+    /// Licences packages may carry.
+    pub license: LicensePolicy,
     /// The exit code of a failed report.
     pub exit_code: u8,
 }
@@ -152,6 +233,7 @@ impl Default for Policy {
             skip_dirs: vec![],
             ignores: vec![],
             vex: vec![],
+            license: LicensePolicy::default(),
             exit_code: DEFAULT_EXIT_CODE,
         }
     }
@@ -379,7 +461,19 @@ pub fn apply(report: ScanReport, policy: &Policy, now: i64) -> ScanReport {
     retain(&mut parts.detections, &keep_d);
     let shown = ScanReport::new(image, parts);
 
-    let failures = failures(&shown, &policy.fail_on);
+    let mut failures = failures(&shown, &policy.fail_on);
+    for p in &shown.packages {
+        if let Some(why) = policy.license.refuses(&p.licenses) {
+            failures.push(FindingRef {
+                scanner: Scanner::License,
+                id: why,
+                target: format!("{} {}", p.name, p.version),
+                severity: Severity::High,
+            });
+        }
+    }
+    failures.sort();
+    failures.dedup();
     let ignores = policy
         .ignores
         .iter()
@@ -532,9 +626,9 @@ fn summary(
         }
         let parts: Vec<String> = groups
             .iter()
-            .map(|((sc, std::cmp::Reverse(sev)), n)| {
-                let t = fail_on.get(sc).map_or(String::new(), |t| t.to_string());
-                format!("{n} {sev} {} over threshold {t}", noun(*sc, *n))
+            .map(|((sc, std::cmp::Reverse(sev)), n)| match fail_on.get(sc) {
+                Some(t) => format!("{n} {sev} {} over threshold {t}", noun(*sc, *n)),
+                None => format!("{n} {}", noun(*sc, *n)),
             })
             .collect();
         format!("failed: {}", parts.join(", "))
@@ -576,5 +670,7 @@ fn noun(sc: Scanner, n: usize) -> &'static str {
         (Scanner::Malware, false) => "malware detections",
         (Scanner::Ioc, true) => "indicator of compromise",
         (Scanner::Ioc, false) => "indicators of compromise",
+        (Scanner::License, true) => "package with a refused licence",
+        (Scanner::License, false) => "packages with a refused licence",
     }
 }

@@ -259,3 +259,66 @@ fn mistakes_name_the_file_line_column_and_field() {
     .unwrap_err();
     assert_eq!(e.line, 3, "{e}");
 }
+
+#[test]
+fn licences_are_judged_by_allow_and_deny_lists_and_classes() {
+    // The fixture's two packages declare MIT.
+    let d = judged(
+        &policy("[license]\ndeny = [\"MIT\"]\n[malware]\nfail_on = \"never\"\n"),
+        NOW,
+    )
+    .policy
+    .unwrap();
+    assert_eq!(d.failures.len(), 2);
+    assert!(d
+        .failures
+        .iter()
+        .all(|f| f.scanner == Scanner::License && f.id == "MIT"));
+    assert_eq!(d.summary, "failed: 2 packages with a refused licence");
+    let d = judged(
+        &policy("[license]\nallow = [\"permissive\"]\n[malware]\nfail_on = \"never\"\n"),
+        NOW,
+    )
+    .policy
+    .unwrap();
+    assert!(d.passed, "{}", d.summary);
+    // Names are normalised; classes and unknown ids are refused at load with their place.
+    let p = policy("[license]\ndeny = [\"GPLv3\", \"network-copyleft\"]\n");
+    assert_eq!(
+        p.license.deny,
+        vec![
+            hull_policy::LicenseRule::Id("GPL-3.0-only".into()),
+            hull_policy::LicenseRule::Class(hull_types::license::LicenseClass::NetworkCopyleft)
+        ]
+    );
+    let e = file::parse(
+        "hull.toml",
+        "[license]\nallow = [\"whatever licence\"]\n",
+        Path::new("."),
+    )
+    .unwrap_err();
+    assert_eq!((e.line, e.field.as_deref()), (2, Some("license.allow")));
+    // An OR is satisfied by either side.
+    let lp = hull_policy::LicensePolicy {
+        deny: vec![hull_policy::LicenseRule::Class(
+            hull_types::license::LicenseClass::Copyleft,
+        )],
+        ..Default::default()
+    };
+    assert_eq!(lp.refuses(&["MIT OR GPL-2.0-only".into()]), None);
+    assert_eq!(
+        lp.refuses(&["GPL-2.0-only".into()]),
+        Some("GPL-2.0-only".into())
+    );
+    let unknown = hull_policy::LicensePolicy {
+        deny: vec![hull_policy::LicenseRule::Class(
+            hull_types::license::LicenseClass::Unknown,
+        )],
+        ..Default::default()
+    };
+    assert_eq!(unknown.refuses(&[]), Some("unknown (none declared)".into()));
+    assert_eq!(
+        unknown.refuses(&["Public Domain".into()]),
+        Some("unknown (Public Domain)".into())
+    );
+}

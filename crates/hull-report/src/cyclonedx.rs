@@ -67,18 +67,21 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             "properties": props,
         });
         if !p.licenses.is_empty() {
-            c["licenses"] = Value::Array(
-                p.licenses
-                    .iter()
-                    .map(|l| {
-                        if hull_types::is_known_spdx_id(l) {
-                            json!({"license": {"id": l}})
-                        } else {
-                            json!({"license": {"name": l}})
-                        }
-                    })
-                    .collect(),
-            );
+            // CycloneDX takes either licence objects or one expression, not both.
+            c["licenses"] = match hull_types::license::package_expression(&p.licenses) {
+                Some(e) if !hull_types::is_known_spdx_id(&e) => json!([{"expression": e}]),
+                _ => Value::Array(
+                    p.licenses
+                        .iter()
+                        .map(|l| match hull_types::license::spdx_expression(l) {
+                            Some(id) if hull_types::is_known_spdx_id(&id) => {
+                                json!({"license": {"id": id}})
+                            }
+                            _ => json!({"license": {"name": l}}),
+                        })
+                        .collect(),
+                ),
+            };
         }
         ref_of
             .entry((p.name.clone(), p.version.clone()))

@@ -21,6 +21,9 @@ struct PackageOut<'a> {
     #[serde(flatten)]
     package: &'a Package,
     purl: String,
+    /// The declared licences as one SPDX expression, where they make one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    license: Option<String>,
 }
 
 /// The document, serialised directly (no intermediate `Value` tree).
@@ -66,7 +69,11 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         image: &report.image,
         packages: with_purls(report)
             .into_iter()
-            .map(|(package, purl)| PackageOut { package, purl })
+            .map(|(package, purl)| PackageOut {
+                license: hull_types::license::package_expression(&package.licenses),
+                package,
+                purl,
+            })
             .collect(),
         warnings: &report.warnings,
         vulnerabilities: &report.vulnerabilities,

@@ -107,6 +107,20 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             detail,
         ));
     }
+    // Licences are judged by the policy alone: its refusals are the license suite's cases.
+    for f in report.policy.iter().flat_map(|p| p.failures.iter()) {
+        if f.scanner == Scanner::License {
+            let detail = format!("{} carries {}, which the policy refuses", f.target, f.id);
+            cases.push((
+                Scanner::License,
+                f.id.clone(),
+                f.target.clone(),
+                f.target.clone(),
+                f.severity,
+                detail,
+            ));
+        }
+    }
     let stamp = crate::rfc3339(opts.now);
     let stamp = stamp.trim_end_matches('Z');
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");

@@ -75,8 +75,14 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
                 s.name, s.version
             ));
         }
-        if !p.licenses.is_empty() {
-            v["licenseComments"] = Value::String(format!("declared: {}", p.licenses.join(" AND ")));
+        match hull_types::license::package_expression(&p.licenses) {
+            Some(expr) => v["licenseDeclared"] = Value::String(expr),
+            None if !p.licenses.is_empty() => {
+                // Not SPDX: said as written, the declaration itself left NOASSERTION.
+                v["licenseComments"] =
+                    Value::String(format!("declared: {}", p.licenses.join(" AND ")));
+            }
+            None => {}
         }
         let mut where_ = format!("found in {}", p.location.path);
         if let Some(l) = &p.location.layer {

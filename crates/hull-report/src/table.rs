@@ -213,10 +213,20 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             .max()
             .unwrap_or(7)
             .clamp(7, 40);
+        let w_src = pkgs
+            .iter()
+            .map(|p| {
+                p.source
+                    .as_ref()
+                    .map_or(0, |s| s.name.len() + s.version.len() + 1)
+            })
+            .max()
+            .unwrap_or(6)
+            .clamp(6, 40);
         let _ = writeln!(
             out,
-            "  {dim}{:<w_name$}  {:<w_ver$}  {:<8}  SOURCE{reset}",
-            "NAME", "VERSION", "ARCH"
+            "  {dim}{:<w_name$}  {:<w_ver$}  {:<8}  {:<w_src$}  LICENCE{reset}",
+            "NAME", "VERSION", "ARCH", "SOURCE"
         );
         for p in pkgs {
             let src = p
@@ -231,14 +241,18 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
                     }
                 })
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {:<w_name$}  {:<w_ver$}  {:<8}  {}",
+            // The SPDX expression where the declared licences make one, else as declared.
+            let licence = hull_types::license::package_expression(&p.licenses)
+                .unwrap_or_else(|| p.licenses.join(", "));
+            let line = format!(
+                "  {:<w_name$}  {:<w_ver$}  {:<8}  {:<w_src$}  {}",
                 truncate(&p.name, w_name),
                 truncate(&p.version, w_ver),
                 p.arch.as_deref().unwrap_or(""),
-                src
+                truncate(&src, w_src),
+                truncate(&licence, 40)
             );
+            let _ = writeln!(out, "{}", line.trim_end());
         }
     }
     if !report.os_owned.is_empty() {

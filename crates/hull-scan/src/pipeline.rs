@@ -225,7 +225,11 @@ fn open_cache(
         secrets.map_or("off", |s| s.rules.fingerprint()),
         if plan.secret.show { "|shown" } else { "" },
         detector.map_or("off", |d| d.fingerprint()),
-        if detector.is_some_and(|d| d.verifies_os_files()) { "|verify:2" } else { "" }
+        if detector.is_some_and(|d| d.verifies_os_files()) {
+            "|verify:2"
+        } else {
+            ""
+        }
     );
     Ok(Some(Cache::open(dir, &key)?))
 }

@@ -7,7 +7,7 @@
 mod detection;
 mod digest;
 mod ecosystem;
-mod license;
+pub mod license;
 mod misconfig;
 mod os;
 mod package;

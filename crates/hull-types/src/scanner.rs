@@ -21,16 +21,20 @@ pub enum Scanner {
     Malware,
     /// Indicators of compromise.
     Ioc,
+    /// Licences the policy's `[license]` section refuses (the inventory always carries each
+    /// package's declared licences; this scanner only judges them).
+    License,
 }
 
 impl Scanner {
     /// Every scanner, in `--help` order.
-    pub const ALL: [Scanner; 5] = [
+    pub const ALL: [Scanner; 6] = [
         Scanner::Vuln,
         Scanner::Secret,
         Scanner::Misconfig,
         Scanner::Malware,
         Scanner::Ioc,
+        Scanner::License,
     ];
 
     /// The name on the command line and in reports.
@@ -41,6 +45,7 @@ impl Scanner {
             Self::Misconfig => "misconfig",
             Self::Malware => "malware",
             Self::Ioc => "ioc",
+            Self::License => "license",
         }
     }
 }
@@ -58,7 +63,9 @@ impl FromStr for Scanner {
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown scanner {s:?} (vuln, secret, misconfig, malware, ioc, none)")
+                format!(
+                    "unknown scanner {s:?} (vuln, secret, misconfig, malware, ioc, license, none)"
+                )
             })
     }
 }

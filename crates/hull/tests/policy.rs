@@ -328,3 +328,65 @@ fn broken_policy_files_are_usage_errors_that_say_where() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `[license]` on the real Debian image: its packages declare GPL-family licences, so a
+/// policy refusing copyleft fails it and names packages; allowing everything passes.
+#[test]
+fn a_licence_policy_judges_the_declared_licences() {
+    let Some(images) = test_images(&[]) else {
+        return;
+    };
+    let image = images.join("debian-test.docker.tar");
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    std::fs::write(cwd.join("hull.toml"), "[license]\ndeny = [\"copyleft\"]\n").unwrap();
+    let o = hull()
+        .current_dir(cwd)
+        .args(["sbom", "--no-cache", "-q", "-f", "json"])
+        .arg(&image)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let refused: Vec<&str> = v["policy"]["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["scanner"] == "license")
+        .map(|f| f["target"].as_str().unwrap())
+        .collect();
+    assert!(
+        refused.iter().any(|t| t.starts_with("bash ")),
+        "{refused:?}"
+    );
+    // Packages whose licence normalises carry it as an SPDX expression.
+    let base_files = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "base-files")
+        .unwrap();
+    assert_eq!(base_files["license"], "GPL-2.0-only");
+    std::fs::write(
+        cwd.join("hull.toml"),
+        "[license]\nallow = [\"permissive\", \"copyleft\", \"unknown\", \"network-copyleft\"]\n",
+    )
+    .unwrap();
+    let o = hull()
+        .current_dir(cwd)
+        .args(["sbom", "--no-cache", "-q", "-f", "json"])
+        .arg(&image)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -25,7 +25,8 @@ impl Analyzer for DpkgCopyright {
         AnalyzerId("dpkg-copyright")
     }
     fn version(&self) -> u32 {
-        1
+        // 2: free text's "or (at your option) any later version" grants the `+` licence.
+        2
     }
     fn wants(&self, path: &str) -> bool {
         package_of(path).is_some()
@@ -67,22 +68,48 @@ pub fn parse(bytes: &[u8]) -> Vec<String> {
         .lines()
         .next()
         .is_some_and(|l| l.to_ascii_lowercase().starts_with("format:"));
+    let mut fields = 0;
     if dep5 {
         for line in text.lines() {
             if let Some(v) = line.strip_prefix("License:") {
                 push(v);
+                fields += 1;
             }
         }
     }
-    // Both kinds name the full texts Debian ships; a DEP-5 `License: GPL-2+` paragraph
-    // usually points at `GPL-2`, which is the licence text actually granted.
+    // A DEP-5 file says what it grants in its `License:` fields; its pointers to
+    // `/usr/share/common-licenses/GPL-2` are where the text of a `GPL-2+` grant lives, not a
+    // second, `-only` licence (which a policy refusing GPL-2.0-only would wrongly trip on).
+    // A DEP-5 paragraph's `License: GPL-2+` usually points at `GPL-2`, the text that ships:
+    // both are listed, as Trivy does. In free text, "or (at your option) any later version"
+    // shortly before the pointer grants the later versions too.
+    let free_text = !(dep5 && fields > 0);
+    // Free text names the full texts Debian ships; "or (at your option) any later version"
+    // shortly before the pointer grants the later versions too.
     for (i, _) in text.match_indices("/usr/share/common-licenses/") {
         let rest = &text[i + "/usr/share/common-licenses/".len()..];
         let name: String = rest
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '+' | '_'))
             .collect();
-        push(&name);
+        let mut start = i.saturating_sub(600);
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        // Only the pointer's own paragraph: another licence's "any later version" a
+        // paragraph above is not this one's.
+        let before = &text[start..i];
+        let before = before.rsplit("\n\n").next().unwrap_or(before);
+        let before = before.to_ascii_lowercase().replace(['\n', '\r'], " ");
+        let later = free_text
+            && (before.contains("any later version") || before.contains("or later version"));
+        let name = name.trim_end_matches('.');
+        let versioned = name.chars().last().is_some_and(|c| c.is_ascii_digit());
+        if later && versioned && !name.ends_with('+') {
+            push(&format!("{name}+"));
+        } else {
+            push(name);
+        }
     }
     out
 }
@@ -105,6 +132,8 @@ mod tests {
     fn free_text_common_licenses() {
         let f = b"This is Debian's prepackaged version of bash.\n\nOn Debian systems, the complete text of the GNU General Public License\nversion 3 can be found in `/usr/share/common-licenses/GPL-3'.\nSee also /usr/share/common-licenses/GPL-3.\n";
         assert_eq!(parse(f), vec!["GPL-3.0-only"]);
+        let f = b"This program is free software; you can redistribute it under the terms of the GNU\nGeneral Public License as published by the Free Software Foundation; either version 2, or\n(at your option) any later version.\nOn Debian systems, see /usr/share/common-licenses/GPL-2.\n";
+        assert_eq!(parse(f), vec!["GPL-2.0-or-later"]);
         assert!(parse(b"no licence here").is_empty());
     }
 
