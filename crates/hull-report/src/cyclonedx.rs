@@ -143,6 +143,8 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             x
         })
         .collect();
+    let mut vulnerabilities = vulnerabilities;
+    vulnerabilities.extend(analysed(report, &ref_of));
     let doc = json!({
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
         "bomFormat": "CycloneDX",
@@ -164,4 +166,77 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// Vulnerabilities the policy took out of the report, as VEX: one entry per id with the
+/// packages it was accepted for, and an `analysis` saying why. A VEX statement keeps its
+/// status (`not_affected`, `fixed` → `resolved`) and justification; an ignore is an accepted
+/// risk (`exploitable`, response `will_not_fix`) with its reason and expiry.
+fn analysed(report: &ScanReport, ref_of: &BTreeMap<(String, String), String>) -> Vec<Value> {
+    use hull_types::SuppressedBy;
+    let Some(p) = &report.policy else {
+        return vec![];
+    };
+    // (id, analysis as JSON text) -> affected refs, so identical analyses merge.
+    let mut groups: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for sup in &p.suppressed {
+        if sup.finding.scanner != hull_types::Scanner::Vuln {
+            continue;
+        }
+        let analysis = match &sup.by {
+            SuppressedBy::Vex {
+                source,
+                statement,
+                status,
+                justification,
+            } => {
+                let state = if status == "fixed" {
+                    "resolved"
+                } else {
+                    "not_affected"
+                };
+                let mut a = json!({"state": state, "detail": format!("VEX {source}, {statement}")});
+                if let Some(j) = justification {
+                    a["detail"] = json!(format!("VEX {source}, {statement}: {j}"));
+                }
+                a
+            }
+            SuppressedBy::Ignore {
+                source,
+                reason,
+                expires,
+            } => json!({
+                "state": "exploitable",
+                "response": ["will_not_fix"],
+                "detail": format!(
+                    "accepted ({source}): {reason}{}",
+                    expires.as_ref().map_or(String::new(), |e| format!("; until {e}"))
+                ),
+            }),
+            SuppressedBy::Filter { .. } => continue,
+        };
+        let Some((name, version)) = sup.finding.target.split_once(' ') else {
+            continue;
+        };
+        let Some(r) = ref_of.get(&(name.to_string(), version.to_string())) else {
+            continue;
+        };
+        let refs = groups
+            .entry((sup.finding.id.clone(), analysis.to_string()))
+            .or_default();
+        if !refs.contains(r) {
+            refs.push(r.clone());
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((id, analysis), refs)| {
+            json!({
+                "id": id,
+                "source": {"name": "OSV"},
+                "analysis": serde_json::from_str::<Value>(&analysis).unwrap_or(Value::Null),
+                "affects": refs.into_iter().map(|r| json!({"ref": r})).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
 }

@@ -186,10 +186,27 @@ fn items(report: &ScanReport) -> Vec<Item> {
     out
 }
 
+/// GitHub refuses SARIF uploads over 10 MB (compressed); staying under it uncompressed is
+/// always safe.
+const MAX_BYTES: usize = 10_000_000;
+
 pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     let all = items(report);
+    let mut keep = all.len().min(MAX_RESULTS);
+    loop {
+        let s = render_first(report, opts, &all, keep);
+        if s.len() <= MAX_BYTES || keep == 0 {
+            return s;
+        }
+        // Most severe first: cut from the end, in proportion to the excess, until it fits.
+        let scaled = (keep as f64 * (MAX_BYTES as f64 / s.len() as f64) * 0.97) as usize;
+        keep = scaled.min(keep - 1);
+    }
+}
+
+fn render_first(report: &ScanReport, opts: &RenderOptions, all: &[Item], keep: usize) -> String {
     let total = all.len();
-    let kept: Vec<&Item> = all.iter().take(MAX_RESULTS).collect();
+    let kept: Vec<&Item> = all.iter().take(keep).collect();
     // One rule per id; a rule keeps the most severe level any of its results has.
     let mut rules: BTreeMap<&str, &Item> = BTreeMap::new();
     for it in &kept {
@@ -266,10 +283,9 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
             "imageId": report.image.image_id.as_ref().map(|d| d.to_string()),
         },
     });
-    if total > MAX_RESULTS {
+    if total > keep {
         run["properties"]["truncated"] = json!(format!(
-            "{} of {total} results kept (code scanning's limit); the most severe first",
-            MAX_RESULTS
+            "{keep} of {total} results kept (code scanning's limits); the most severe first"
         ));
     }
     let doc = json!({
