@@ -600,11 +600,81 @@ impl<B: BufRead> io::Seek for Skipping<B> {
     }
 }
 
+/// The longest path or link name a tar entry may give (GNU long names and PAX records
+/// included): PATH_MAX is 4 KiB, this leaves room for any real image. A longer one is an
+/// error, read no further: a 292 KB blob naming one entry with a 250 MB PAX path reached
+/// 3.6 GB of memory inside the `tar` crate, which buffers such names whole.
+pub const MAX_NAME: u64 = 64 << 10;
+/// The largest PAX extended header read (its records are bounded by [`MAX_NAME`] too).
+pub const MAX_PAX: u64 = 1 << 20;
+
+/// Reads a name-carrying pseudo-entry (GNU long name or link, PAX header) within `bound`.
+fn read_meta<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    bound: u64,
+    what: &str,
+    last_path: &str,
+) -> Result<Vec<u8>, (String, String)> {
+    let size = entry.size();
+    if size > bound {
+        return Err((
+            last_path.to_string(),
+            format!("{what} of {size} bytes, more than the {bound}-byte bound (in the entry after this path)"),
+        ));
+    }
+    let mut buf = Vec::with_capacity(size as usize);
+    entry
+        .take(bound + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| (last_path.to_string(), format!("read: {e}")))?;
+    while buf.last() == Some(&0) {
+        buf.pop();
+    }
+    Ok(buf)
+}
+
+/// `path` and `linkpath` of a PAX extended header (`LEN key=value\n` records).
+fn pax_names(data: &[u8]) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    let (mut path, mut link) = (None, None);
+    let mut rest = data;
+    while !rest.is_empty() {
+        let Some(sp) = rest.iter().position(|b| *b == b' ') else {
+            break;
+        };
+        let Some(len) = std::str::from_utf8(&rest[..sp])
+            .ok()
+            .and_then(|n| n.parse::<usize>().ok())
+        else {
+            break;
+        };
+        if len <= sp + 1 || len > rest.len() {
+            break;
+        }
+        let record = &rest[sp + 1..len];
+        let record = record.strip_suffix(b"\n").unwrap_or(record);
+        if let Some(eq) = record.iter().position(|b| *b == b'=') {
+            let (k, v) = (&record[..eq], &record[eq + 1..]);
+            match k {
+                b"path" => path = Some(v.to_vec()),
+                b"linkpath" => link = Some(v.to_vec()),
+                _ => {}
+            }
+        }
+        rest = &rest[len..];
+    }
+    (path, link)
+}
+
 fn walk_entries<R: Read>(
     entries: tar::Entries<'_, R>,
     limits: &Limits,
     visitor: &mut dyn Visit,
 ) -> Result<(), (String, String)> {
+    // Raw entries: GNU long names and PAX headers come through as entries of their own and
+    // are read here within bounds, instead of whole by the `tar` crate.
+    let entries = entries.raw(true);
+    let mut pending_name: Option<Vec<u8>> = None;
+    let mut pending_link: Option<Vec<u8>> = None;
     let mut count = 0u64;
     let mut last_path = String::new();
     // One buffer for every file read: see `Entry::bytes`. It keeps the largest file's
@@ -627,7 +697,56 @@ fn walk_entries<R: Read>(
                 format!("more than {} tar entries", limits.max_entries),
             ));
         }
-        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        match entry.header().entry_type() {
+            tar::EntryType::GNULongName => {
+                pending_name = Some(read_meta(
+                    &mut entry,
+                    MAX_NAME,
+                    "GNU long name",
+                    &last_path,
+                )?);
+                continue;
+            }
+            tar::EntryType::GNULongLink => {
+                pending_link = Some(read_meta(
+                    &mut entry,
+                    MAX_NAME,
+                    "GNU long link name",
+                    &last_path,
+                )?);
+                continue;
+            }
+            tar::EntryType::XHeader => {
+                let data = read_meta(&mut entry, MAX_PAX, "PAX header", &last_path)?;
+                let (path, link) = pax_names(&data);
+                for (name, what) in [(&path, "PAX path"), (&link, "PAX link path")] {
+                    if name.as_ref().is_some_and(|n| n.len() as u64 > MAX_NAME) {
+                        return Err((
+                            last_path.clone(),
+                            format!("{what} longer than the {MAX_NAME}-byte bound (in the entry after this path)"),
+                        ));
+                    }
+                }
+                if path.is_some() {
+                    pending_name = path;
+                }
+                if link.is_some() {
+                    pending_link = link;
+                }
+                continue;
+            }
+            tar::EntryType::XGlobalHeader => {
+                read_meta(&mut entry, MAX_PAX, "PAX global header", &last_path)?;
+                continue;
+            }
+            _ => {}
+        }
+        let name_bytes = match pending_name.take() {
+            Some(n) => n,
+            None => entry.path_bytes().into_owned(),
+        };
+        let link_bytes = pending_link.take();
+        let name = String::from_utf8_lossy(&name_bytes).into_owned();
         let Some((path, escaped)) = normalize(&name) else {
             continue;
         };
@@ -699,9 +818,8 @@ fn walk_entries<R: Read>(
             continue;
         } else if visitor.wants_tombstone(&path) {
             let bytes = if ty.is_symlink() {
-                entry
-                    .link_name_bytes()
-                    .map(|l| l.into_owned())
+                link_bytes
+                    .or_else(|| entry.link_name_bytes().map(|l| l.into_owned()))
                     .unwrap_or_default()
             } else {
                 vec![]
@@ -790,6 +908,68 @@ mod tests {
         let mut none = Collect::default();
         assert!(!peek_layer(io::Cursor::new(gz), "l", &Limits::default(), &mut none).unwrap());
         assert!(none.files.is_empty());
+    }
+
+    /// A PAX extended header entry (`x`) naming the next entry.
+    fn pax(records: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut data = Vec::new();
+        for (k, v) in records {
+            // The length counts itself: find the fixed point.
+            let body = 1 + k.len() + 1 + v.len() + 1;
+            let mut len = body + 1;
+            while len.to_string().len() + body != len {
+                len = len.to_string().len() + body;
+            }
+            data.extend_from_slice(format!("{len} {k}=").as_bytes());
+            data.extend_from_slice(v);
+            data.push(b'\n');
+        }
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(tar::EntryType::XHeader);
+        h.set_size(data.len() as u64);
+        h.set_path("PaxHeaders/x").unwrap();
+        h.set_cksum();
+        let mut b = tar::Builder::new(Vec::new());
+        b.append(&h, &data[..]).unwrap();
+        let mut out = b.into_inner().unwrap();
+        out.truncate(out.len() - 1024); // no end-of-archive blocks
+        out
+    }
+
+    /// Issue #23: long names are bounded, and real long names (GNU and PAX) still work.
+    #[test]
+    fn long_names_are_read_within_a_bound() {
+        // A GNU long name (the tar crate writes one for paths over 100 bytes).
+        let long = format!("etc/{}/conf", "d".repeat(150));
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(3);
+        h.set_mode(0o644);
+        b.append_data(&mut h, &long, &b"abc"[..]).unwrap();
+        let t = b.into_inner().unwrap();
+        let mut got = Collect::default();
+        walk_layer(&t[..], "l", None, None, &Limits::default(), &mut got).unwrap();
+        assert_eq!(got.files[0].0, format!("/{long}"));
+        // A PAX path overrides the header's name.
+        let mut t = pax(&[("path", b"etc/from-pax")]);
+        t.extend(tar_of(&[("etc/short", b"x")]));
+        let mut got = Collect::default();
+        walk_layer(&t[..], "l", None, None, &Limits::default(), &mut got).unwrap();
+        assert_eq!(got.files[0].0, "/etc/from-pax");
+        // A PAX path past the bound is an error, not gigabytes of memory.
+        let huge = vec![b'a'; (MAX_NAME + 1) as usize];
+        let mut t = pax(&[("path", &huge)]);
+        t.extend(tar_of(&[("etc/short", b"x")]));
+        let e = walk_layer(
+            &t[..],
+            "l",
+            None,
+            None,
+            &Limits::default(),
+            &mut Collect::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("bound"), "{e}");
     }
 
     #[test]
