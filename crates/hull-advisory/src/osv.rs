@@ -101,15 +101,20 @@ pub enum Event {
 /// One range of an affected package.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Range {
+    /// `ECOSYSTEM`, `SEMVER` or `GIT`.
     pub kind: RangeKind,
+    /// The events, as the advisory lists them.
     pub events: Vec<Event>,
 }
 
 /// One affected package of an advisory.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Affected {
+    /// The OSV ecosystem (`Debian:12`, `PyPI`).
     pub ecosystem: String,
+    /// The package name, as the ecosystem spells it.
     pub name: String,
+    /// The affected ranges.
     pub ranges: Vec<Range>,
     /// Explicitly listed affected versions.
     pub versions: Vec<String>,
@@ -118,11 +123,17 @@ pub struct Affected {
 /// A validated advisory.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Advisory {
+    /// The advisory's id, any prefix (`CVE-`, `GHSA-`, `DEBCL-`, …).
     pub id: String,
+    /// When it was last modified (RFC 3339).
     pub modified: String,
+    /// Withdrawn advisories are kept out of matching.
     pub withdrawn: bool,
+    /// Other ids of the same vulnerability.
     pub aliases: Vec<String>,
+    /// The one-line summary.
     pub summary: Option<String>,
+    /// The packages and versions it affects.
     pub affected: Vec<Affected>,
     /// A severity word the source states (`database_specific.severity` or Debian's
     /// `urgency`, else an affected entry's `severity`/`priority`/`urgency`), kept as written.
@@ -151,9 +162,13 @@ pub enum SeveritySource {
 /// came from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rating {
+    /// The level.
     pub level: hull_types::Severity,
+    /// The CVSS base score, where a vector gave the level.
     pub score: Option<f64>,
+    /// The CVSS vector.
     pub vector: Option<String>,
+    /// Where the level came from.
     pub source: SeveritySource,
 }
 

@@ -20,34 +20,56 @@ const MAX_DOC: u64 = 16 << 20;
 const MAX_ZIP_ENTRIES: usize = 2_000_000;
 
 #[derive(Clone, Debug, thiserror::Error)]
+/// Why the advisory database could not be built or read.
 pub enum DbError {
     #[error("advisory database {path}: {reason}")]
-    Db { path: String, reason: String },
+    /// The database file itself (SQLite, schema version, a crafted file).
+    Db {
+        /// The database file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
     #[error("{path}: {reason}")]
-    Source { path: String, reason: String },
+    /// An OSV source (a zip, a directory, a document).
+    Source {
+        /// The source.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
     #[error("no advisory database at {0}: run `hull db import` first")]
+    /// No database at this path.
     Missing(String),
 }
 
 /// What an import did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportReport {
+    /// Advisories stored.
     pub advisories: u64,
+    /// Withdrawn advisories (stored, never matched).
     pub withdrawn: u64,
     /// Malformed documents, skipped (never an aborted import), with the first few reasons.
     pub skipped: u64,
+    /// A few of the skipped documents, with the reason.
     pub skipped_examples: Vec<String>,
 }
 
 /// What `hull db status` shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Status {
+    /// The database file.
     pub path: PathBuf,
+    /// Its schema version.
     pub schema_version: u32,
     /// Seconds since the Unix epoch.
     pub built_at: i64,
+    /// The sources it was built from.
     pub sources: Vec<String>,
+    /// Advisories stored.
     pub advisories: u64,
+    /// Documents skipped as malformed.
     pub skipped: u64,
     /// Advisories per ecosystem, sorted by ecosystem.
     pub ecosystems: Vec<(String, u64)>,

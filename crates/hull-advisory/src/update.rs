@@ -31,7 +31,9 @@ pub const MATCHED_ECOSYSTEMS: [&str; 18] = {
 /// What to fetch, from where, to where.
 #[derive(Clone, Debug)]
 pub struct UpdateOptions {
+    /// Base URL laid out as the OSV bucket: `<mirror>/<ecosystem>/all.zip`.
     pub mirror: String,
+    /// Ecosystems to fetch.
     pub ecosystems: Vec<String>,
     /// Where the zips and their validators are kept between runs.
     pub download_dir: PathBuf,
@@ -45,14 +47,23 @@ pub struct UpdateOptions {
 /// The outcome for one ecosystem.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FetchStatus {
-    Downloaded { bytes: u64 },
+    /// The zip was downloaded, this many bytes.
+    Downloaded {
+        /// Bytes received.
+        bytes: u64,
+    },
+    /// The mirror said the kept zip is current.
     NotModified,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// What `fetch` did for one ecosystem.
 pub struct Fetched {
+    /// The ecosystem.
     pub ecosystem: String,
+    /// Where its zip is kept.
     pub path: PathBuf,
+    /// What happened.
     pub status: FetchStatus,
 }
 

@@ -27,13 +27,23 @@ const MAX_RULE_FILE: u64 = 8 << 20;
 const MAX_EXTEND_DEPTH: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
+/// Why a rule file cannot be used: it names the file and, for gitleaks TOML, what is wrong.
 pub enum ConfigError {
     #[error("{file}: {message}")]
-    Invalid { file: String, message: String },
+    /// The file is not a rule set hull can compile (TOML, a regex, an `[extend]` chain).
+    Invalid {
+        /// The file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
     #[error("{file}: {source}")]
+    /// The file could not be read.
     Io {
+        /// The file.
         file: String,
         #[source]
+        /// What the system said.
         source: std::io::Error,
     },
 }

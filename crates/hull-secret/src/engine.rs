@@ -10,24 +10,33 @@ use sha2::{Digest as _, Sha256};
 /// How an allowlist's criteria combine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Condition {
+    /// Any criterion suffices (gitleaks' default).
     Or,
+    /// Every criterion must hold.
     And,
 }
 
 /// What an allowlist's regexes are tested against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RegexTarget {
+    /// The secret (the capture group the rule extracts).
     Secret,
+    /// The whole regex match.
     Match,
+    /// The line the match is on.
     Line,
 }
 
 /// Findings to ignore.
 #[derive(Clone, Debug)]
 pub struct Allowlist {
+    /// How the criteria combine.
     pub condition: Condition,
+    /// What `regexes` are tested against.
     pub regex_target: RegexTarget,
+    /// A finding matching one of these is ignored.
     pub regexes: Vec<Regex>,
+    /// A file whose path matches one of these is ignored.
     pub paths: Vec<Regex>,
     /// Lower-cased; a secret containing one is ignored.
     pub stopwords: Vec<String>,
@@ -77,9 +86,13 @@ impl Allowlist {
 /// One compiled rule.
 #[derive(Clone, Debug)]
 pub struct Rule {
+    /// The rule's id, as gitleaks names it (`aws-access-token`).
     pub id: String,
+    /// What the rule finds.
     pub description: String,
+    /// How bad a leak of it is.
     pub severity: Severity,
+    /// The pattern of the secret (`None` for a rule that matches by path alone).
     pub regex: Option<Regex>,
     /// 0: the first group that matched, or the whole match when the regex has none.
     pub secret_group: usize,
@@ -87,7 +100,9 @@ pub struct Rule {
     pub entropy: Option<f64>,
     /// Lower-cased.
     pub keywords: Vec<String>,
+    /// Files the rule applies to (`None`: every file).
     pub path: Option<Regex>,
+    /// Findings of this rule that are ignored.
     pub allowlists: Vec<Allowlist>,
 }
 
@@ -116,8 +131,11 @@ pub struct SecretMatch {
     pub line: u32,
     /// 1-based, in characters.
     pub column: u32,
+    /// The rule's id.
     pub rule: String,
+    /// The rule's description.
     pub description: String,
+    /// The rule's severity.
     pub severity: Severity,
     /// The secret itself. Callers redact it before it leaves memory (reports, cache).
     pub secret: String,
@@ -218,6 +236,7 @@ impl RuleSet {
         &self.fingerprint
     }
 
+    /// The compiled rules, in rule-file order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }

@@ -10,7 +10,9 @@ use crate::VersionError;
 /// A parsed dpkg version.
 #[derive(Clone, Debug)]
 pub struct DpkgVersion {
+    /// The epoch (`0` when absent).
     pub epoch: u64,
+    /// The upstream version.
     pub upstream: String,
     /// Empty when the version has no `-revision` (which compares equal to `0`).
     pub revision: String,

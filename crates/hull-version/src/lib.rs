@@ -54,16 +54,25 @@ pub use semver::{GoVersion, SemVersion};
 /// A version ordering: one per package manager or registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scheme {
+    /// Debian's dpkg (`[epoch:]upstream[-revision]`, `~` sorting first).
     Dpkg,
+    /// rpm's `rpmvercmp` (`[epoch:]version-release`, `~` and `^`).
     Rpm,
+    /// Alpine's apk-tools (`1.2.3_rc1-r0`).
     Apk,
+    /// PEP 440 (PyPI).
     Pep440,
     /// SemVer 2.0: npm, crates.io, and every OSV `SEMVER` range.
     SemVer,
+    /// Go modules: SemVer with `v` and pseudo-versions, and Go toolchain versions.
     Go,
+    /// Maven's ComparableVersion.
     Maven,
+    /// RubyGems' Gem::Version.
     RubyGems,
+    /// NuGet (SemVer 2 with four numeric parts).
     NuGet,
+    /// Composer (Packagist).
     Composer,
 }
 
@@ -71,15 +80,25 @@ pub enum Scheme {
 /// parses both sides with the package's scheme.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Version {
+    /// A dpkg version.
     Dpkg(DpkgVersion),
+    /// An rpm EVR.
     Rpm(RpmVersion),
+    /// An apk version.
     Apk(ApkVersion),
+    /// A PEP 440 version.
     Pep440(Pep440Version),
+    /// A SemVer version.
     SemVer(SemVersion),
+    /// A Go module or toolchain version.
     Go(GoVersion),
+    /// A Maven version.
     Maven(MavenVersion),
+    /// A RubyGems version.
     RubyGems(GemVersion),
+    /// A NuGet version.
     NuGet(NuGetVersion),
+    /// A Composer version.
     Composer(ComposerVersion),
 }
 
@@ -106,7 +125,10 @@ impl Scheme {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{scheme} version {version:?}: {reason}")]
 pub struct VersionError {
+    /// The scheme that refused it.
     pub scheme: &'static str,
+    /// The version as given.
     pub version: String,
+    /// What is wrong with it.
     pub reason: &'static str,
 }

@@ -13,7 +13,9 @@ pub struct RpmVersion {
     /// The epoch as written (`0` when absent), compared as rpm compares version segments,
     /// so `01` equals `1`.
     pub epoch: String,
+    /// The version.
     pub version: String,
+    /// The release, if any.
     pub release: Option<String>,
 }
 

@@ -39,34 +39,53 @@ impl Default for Bounds {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum YamlError {
     #[error("line {line}: {message}")]
-    Syntax { line: u32, message: String },
+    /// A YAML syntax error at a line.
+    Syntax {
+        /// 1-based.
+        line: u32,
+        /// The parser's message.
+        message: String,
+    },
     #[error("larger than {0} bytes")]
+    /// The input is larger than `Bounds::max_bytes`.
     TooLarge(usize),
     #[error("line {0}: more than the node budget after alias expansion (a YAML bomb?)")]
+    /// Alias expansion went past `Bounds::max_nodes`, at a line.
     TooManyNodes(u32),
     #[error("line {0}: nested deeper than the bound")]
+    /// Collections nest deeper than `Bounds::max_depth`, at a line.
     TooDeep(u32),
     #[error("line {0}: alias to an unknown anchor")]
+    /// An alias names an anchor not defined before it, at a line.
     UnknownAnchor(u32),
     #[error("not UTF-8")]
+    /// The bytes are not UTF-8.
     NotUtf8,
 }
 
 /// A YAML value with the line it starts on.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
+    /// The value.
     pub value: Value,
     /// 1-based.
     pub line: u32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// A YAML value as Kubernetes reads it.
 pub enum Value {
+    /// `null`, `~` or nothing.
     Null,
+    /// A boolean, YAML 1.1 spellings included (`yes`, `on`).
     Bool(bool),
+    /// An integer.
     Int(i64),
+    /// A float.
     Float(f64),
+    /// A string.
     Str(String),
+    /// A sequence.
     Seq(Vec<Node>),
     /// Keys in document order; a repeated key keeps its last value.
     Map(Vec<(String, Node)>),
@@ -96,10 +115,12 @@ impl Node {
         path.split('.').fold(self, |n, k| n.get(k))
     }
 
+    /// Whether the node is null (or missing: `get` of an absent key gives null).
     pub fn is_null(&self) -> bool {
         matches!(self.value, Value::Null)
     }
 
+    /// The string, if the node is one.
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),
@@ -107,6 +128,7 @@ impl Node {
         }
     }
 
+    /// The boolean, if the node is one.
     pub fn as_bool(&self) -> Option<bool> {
         match self.value {
             Value::Bool(b) => Some(b),
@@ -114,6 +136,7 @@ impl Node {
         }
     }
 
+    /// The integer, if the node is one.
     pub fn as_int(&self) -> Option<i64> {
         match self.value {
             Value::Int(i) => Some(i),
@@ -162,6 +185,7 @@ impl Node {
 /// One document of a stream.
 #[derive(Clone, Debug)]
 pub struct Document {
+    /// The document's root node.
     pub root: Node,
 }
 
