@@ -58,7 +58,9 @@ impl<'de> serde::Deserialize<'de> for AnalyzerId {
 /// A file handed to an analyzer. `path` is absolute and normalised inside the image root.
 #[derive(Clone, Copy, Debug)]
 pub struct FileInput<'a> {
+    /// Absolute, normalised path inside the image root (or the scanned directory).
     pub path: &'a str,
+    /// The file's bytes, read within the analyzer's bound.
     pub bytes: &'a [u8],
 }
 
@@ -67,7 +69,9 @@ pub struct FileInput<'a> {
 /// merge wins.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct OsCandidate {
+    /// Lower wins: `/etc/os-release` before legacy release files.
     pub rank: u8,
+    /// The release it states.
     pub release: OsRelease,
 }
 
@@ -75,7 +79,9 @@ pub struct OsCandidate {
 /// `/usr/share/doc/<package>/copyright`, not in dpkg's database).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageLicenses {
+    /// The package these licences are for.
     pub package: String,
+    /// Its licences, SPDX ids where they map.
     pub licenses: Vec<String>,
 }
 
@@ -83,10 +89,13 @@ pub struct PackageLicenses {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Output {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Packages the file lists.
     pub packages: Vec<Package>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// An OS release the file states.
     pub os: Option<OsCandidate>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Licences stated beside packages (Debian's copyright files).
     pub licenses: Vec<PackageLicenses>,
     /// Language-package metadata files an OS package installed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -99,8 +108,11 @@ pub struct Output {
 /// Files an OS package manager says one of its packages installed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnedFiles {
+    /// The package manager that installed the files.
     pub kind: hull_types::PackageKind,
+    /// The owning package.
     pub owner: String,
+    /// The files it installed.
     pub paths: Vec<String>,
 }
 
@@ -130,12 +142,21 @@ impl OwnedFiles {
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzeError {
     #[error("malformed {format}: {reason}")]
+    /// The file is not what the analyzer reads.
     Malformed {
+        /// The format expected.
         format: &'static str,
+        /// What is wrong (never the file's bytes).
         reason: String,
     },
     #[error("{format}: file is larger than the {limit}-byte bound")]
-    TooLarge { format: &'static str, limit: usize },
+    /// The file is larger than the analyzer reads.
+    TooLarge {
+        /// The format.
+        format: &'static str,
+        /// The bound, in bytes.
+        limit: usize,
+    },
 }
 
 impl AnalyzeError {

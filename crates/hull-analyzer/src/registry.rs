@@ -44,7 +44,9 @@ pub fn wanting(path: &str) -> impl Iterator<Item = &'static dyn Analyzer> + '_ {
 /// What is being scanned: lock files count in a directory, not in an image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
+    /// An image layer: installed packages only.
     Image,
+    /// A directory: lock files too.
     Directory,
 }
 

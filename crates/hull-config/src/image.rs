@@ -8,6 +8,7 @@ use hull_types::{Misconfiguration, Severity};
 use crate::shell;
 use crate::Check;
 
+/// `image-user-root`: Image runs as root.
 pub static ROOT_USER: Check = Check {
     id: "image-user-root",
     title: "Image runs as root",
@@ -15,18 +16,21 @@ pub static ROOT_USER: Check = Check {
     remediation:
         "Set a non-root USER in the Dockerfile (a numeric UID lets Kubernetes verify runAsNonRoot).",
 };
+/// `image-no-healthcheck`: No HEALTHCHECK.
 pub static NO_HEALTHCHECK: Check = Check {
     id: "image-no-healthcheck",
     title: "No HEALTHCHECK",
     severity: Severity::Low,
     remediation: "Add a HEALTHCHECK (or rely on orchestrator probes and ignore this check).",
 };
+/// `image-sensitive-port`: Sensitive port exposed.
 pub static SENSITIVE_PORT: Check = Check {
     id: "image-sensitive-port",
     title: "Sensitive port exposed",
     severity: Severity::Medium,
     remediation: "Do not expose remote shells (SSH, Telnet, RDP) or the Docker daemon from an application image.",
 };
+/// `image-secret-in-env`: Secret in the image environment.
 pub static SECRET_ENV: Check = Check {
     id: "image-secret-in-env",
     title: "Secret in the image environment",
@@ -34,24 +38,28 @@ pub static SECRET_ENV: Check = Check {
     remediation:
         "Inject secrets at run time; anything in Env is readable by whoever can pull the image.",
 };
+/// `image-secret-in-label`: Secret in an image label.
 pub static SECRET_LABEL: Check = Check {
     id: "image-secret-in-label",
     title: "Secret in an image label",
     severity: Severity::High,
     remediation: "Remove the credential from the labels and rotate it.",
 };
+/// `image-history-add-remote-url`: A layer was added from a remote URL.
 pub static ADD_URL: Check = Check {
     id: "image-history-add-remote-url",
     title: "A layer was added from a remote URL",
     severity: Severity::Medium,
     remediation: "Download with a verified checksum (`ADD --checksum=` or RUN curl and sha256sum).",
 };
+/// `image-history-curl-pipe-shell`: A build step piped a download into a shell.
 pub static PIPE_SHELL: Check = Check {
     id: "image-history-curl-pipe-shell",
     title: "A build step piped a download into a shell",
     severity: Severity::High,
     remediation: "Download to a file, verify it, then run it.",
 };
+/// `image-setuid-file`: setuid or setgid file added by the image's own layers.
 pub static SETUID: Check = Check {
     id: "image-setuid-file",
     title: "setuid or setgid file added by the image's own layers",
@@ -59,6 +67,7 @@ pub static SETUID: Check = Check {
     remediation:
         "Remove the setuid/setgid bit (`chmod u-s,g-s`) unless the program must change identity.",
 };
+/// `image-world-writable-system-path`: World-writable file in a system path.
 pub static WORLD_WRITABLE: Check = Check {
     id: "image-world-writable-system-path",
     title: "World-writable file in a system path",
@@ -66,6 +75,7 @@ pub static WORLD_WRITABLE: Check = Check {
     remediation: "Remove write permission for others (`chmod o-w`).",
 };
 
+/// Every image config check.
 pub static CHECKS: &[&Check] = &[
     &ADD_URL,
     &PIPE_SHELL,
@@ -90,8 +100,11 @@ const SENSITIVE_PORTS: &[(u16, &str)] = &[
 /// The parts of an image config the checks read.
 #[derive(Clone, Debug, Default)]
 pub struct ImageView {
+    /// The config's `User`.
     pub user: Option<String>,
+    /// The config's `Env`.
     pub env: Vec<String>,
+    /// The config's `Labels`.
     pub labels: BTreeMap<String, String>,
     /// `80/tcp`, `53/udp`.
     pub exposed_ports: Vec<String>,
@@ -104,9 +117,13 @@ pub struct ImageView {
 /// A file whose mode a check cares about, from a layer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModeEntry {
+    /// The layer (0-based) holding the path.
     pub layer: usize,
+    /// The path.
     pub path: String,
+    /// Its mode bits.
     pub mode: u32,
+    /// Whether it is a directory.
     pub is_dir: bool,
 }
 

@@ -35,12 +35,16 @@ pub struct Check {
     /// Stable id, kebab-case, prefixed by what it checks (`pss-`, `k8s-`, `dockerfile-`,
     /// `image-`).
     pub id: &'static str,
+    /// One line for people.
     pub title: &'static str,
+    /// How bad a failure is.
     pub severity: Severity,
+    /// What to do about it.
     pub remediation: &'static str,
 }
 
 impl Check {
+    /// A finding of this check.
     pub fn finding(
         &self,
         target: &str,
@@ -74,28 +78,36 @@ pub fn checks() -> Vec<&'static Check> {
 /// A file that could not be read completely.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FileWarning {
+    /// The file.
     pub path: String,
+    /// What went wrong.
     pub message: String,
 }
 
 /// One input: a path (for reports and to tell Dockerfiles from manifests) and its bytes.
 #[derive(Clone, Debug)]
 pub struct InputFile {
+    /// Its path (for reports, and to tell Dockerfiles from manifests).
     pub path: String,
+    /// Its bytes.
     pub bytes: Vec<u8>,
 }
 
 /// What to check and how strictly.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
+    /// Kubernetes checks' options.
     pub k8s: k8s::Options,
+    /// Bounds on YAML input.
     pub yaml: yaml::Bounds,
 }
 
 /// Findings over a set of files.
 #[derive(Clone, Debug, Default)]
 pub struct ConfigReport {
+    /// Failed checks.
     pub findings: Vec<Misconfiguration>,
+    /// Files that could not be read completely.
     pub warnings: Vec<FileWarning>,
     /// Kubernetes objects read.
     pub objects: usize,
@@ -106,12 +118,14 @@ pub struct ConfigReport {
 /// What kind of configuration a path holds, by its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileKind {
+    /// A Dockerfile or Containerfile.
     Dockerfile,
     /// YAML or JSON that may hold Kubernetes objects.
     Manifest,
 }
 
 impl FileKind {
+    /// The kind a file name says, if any.
     pub fn of(path: &str) -> Option<Self> {
         let name = path.rsplit('/').next().unwrap_or(path);
         let lower = name.to_ascii_lowercase();

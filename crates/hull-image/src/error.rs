@@ -8,32 +8,63 @@ use hull_types::Digest;
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
     #[error("{path}: {source}")]
+    /// A file could not be read.
     Io {
+        /// The file.
         path: String,
         #[source]
+        /// What the system said.
         source: std::io::Error,
     },
     #[error("{what}: {reason}")]
-    Malformed { what: String, reason: String },
+    /// A document (manifest, index, config, archive) is not what it should be.
+    Malformed {
+        /// The document.
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
     #[error("layer {layer}: {path}: {reason}")]
+    /// A layer could not be read.
     Layer {
+        /// The layer (blob digest or archive member).
         layer: String,
+        /// The last good path in it.
         path: String,
+        /// What went wrong (never the layer's bytes).
         reason: String,
     },
     #[error("{what}: digest mismatch: expected {expected}, read {actual}")]
+    /// Bytes do not hash to the digest that names them.
     DigestMismatch {
+        /// What was hashed.
         what: String,
+        /// The digest claimed.
         expected: Digest,
+        /// The digest of the bytes read.
         actual: Digest,
     },
     #[error("{what}: exceeds the {limit}-byte bound")]
-    TooLarge { what: String, limit: u64 },
+    /// A document or layer past its bound.
+    TooLarge {
+        /// What.
+        what: String,
+        /// The bound, in bytes.
+        limit: u64,
+    },
     #[error("{0}")]
+    /// A blob, manifest or platform that is not there.
     NotFound(String),
     #[error("registry {registry}: {reason}")]
-    Registry { registry: String, reason: String },
+    /// The registry refused or failed.
+    Registry {
+        /// The registry.
+        registry: String,
+        /// What it said.
+        reason: String,
+    },
     #[error("unrecognised target {0:?}: not a file, a directory or an image reference")]
+    /// The target is neither a path nor a reference.
     UnknownTarget(String),
 }
 

@@ -42,8 +42,11 @@ impl Default for Limits {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
+    /// An uncompressed tar.
     None,
+    /// gzip.
     Gzip,
+    /// zstd.
     Zstd,
 }
 
@@ -51,10 +54,15 @@ pub enum Compression {
 /// actually read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LayerDigests {
+    /// The blob's digest (as read).
     pub blob: Digest,
+    /// The uncompressed tar's digest.
     pub diff_id: Digest,
+    /// Blob bytes read.
     pub compressed_size: u64,
+    /// Uncompressed bytes.
     pub size: u64,
+    /// The blob's compression.
     pub compression: Compression,
 }
 
@@ -75,7 +83,9 @@ pub enum EntryKind {
 /// One event of the walk.
 #[derive(Debug)]
 pub struct Entry<'a> {
+    /// Normalised absolute path.
     pub path: &'a str,
+    /// What the entry is.
     pub kind: EntryKind,
     /// File bytes for [`EntryKind::File`], the link target (as written, never resolved) for
     /// a symlink; empty otherwise. Borrowed from one buffer the walk reuses for every file:

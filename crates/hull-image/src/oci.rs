@@ -54,10 +54,13 @@ pub struct DockerArchiveEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Platform {
     #[serde(default)]
+    /// `linux`, …
     pub os: String,
     #[serde(default)]
+    /// `amd64`, `arm64`, …
     pub architecture: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `v7`, `v8`, …
     pub variant: Option<String>,
 }
 
@@ -117,18 +120,25 @@ impl fmt::Display for Platform {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageConfig {
     #[serde(default)]
+    /// The image's architecture.
     pub architecture: String,
     #[serde(default)]
+    /// The image's OS.
     pub os: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The architecture variant.
     pub variant: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When it was built, as written.
     pub created: Option<String>,
     #[serde(default)]
+    /// The run configuration.
     pub config: RunConfig,
     #[serde(default)]
+    /// The layers' diff_ids.
     pub rootfs: RootFs,
     #[serde(default)]
+    /// The build steps.
     pub history: Vec<HistoryEntry>,
 }
 
@@ -173,12 +183,16 @@ pub struct RootFs {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When, as written.
     pub created: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The build step.
     pub created_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A comment.
     pub comment: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    /// Whether the step made no layer.
     pub empty_layer: bool,
 }
 

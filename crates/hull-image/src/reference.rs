@@ -14,7 +14,9 @@ pub struct Reference {
     pub registry: String,
     /// The repository path; Docker Hub's one-component names get `library/`.
     pub repository: String,
+    /// The tag, if given.
     pub tag: Option<String>,
+    /// The digest, if given.
     pub digest: Option<Digest>,
 }
 

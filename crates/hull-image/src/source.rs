@@ -23,6 +23,7 @@ pub struct OpenOptions {
     pub kind: Option<SourceKind>,
     /// Which image of a multi-platform index; the host's platform by default.
     pub platform: Option<Platform>,
+    /// Registry connection options.
     pub registry: RegistryOptions,
 }
 
@@ -30,6 +31,7 @@ pub struct OpenOptions {
 /// has hashed the bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageLayer {
+    /// 0-based, bottom to top.
     pub index: usize,
     /// The blob digest the manifest names (unknown for classic `docker save` layers, whose
     /// blob is the uncompressed tar and so must hash to the diff_id).
@@ -66,14 +68,19 @@ enum Store {
 
 /// An image ready to be scanned.
 pub struct Image {
+    /// What kind of source it is.
     pub kind: SourceKind,
     /// What the user named (a path or a reference).
     pub name: String,
+    /// The manifest's digest, where there is one.
     pub manifest_digest: Option<Digest>,
     /// The config's digest, which is the image ID.
     pub config_digest: Option<Digest>,
+    /// The image config.
     pub config: ImageConfig,
+    /// The layers, bottom to top.
     pub layers: Vec<ImageLayer>,
+    /// Tags an archive records.
     pub repo_tags: Vec<String>,
     /// For [`SourceKind::Rootfs`], the directory.
     pub rootfs: Option<PathBuf>,

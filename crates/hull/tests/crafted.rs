@@ -32,13 +32,7 @@ fn docker_archive_inventory_and_layer_attribution() {
     let img = dir.path().join("img.tar");
     let layers = base_layers();
     docker_archive(&img, &layers, None);
-    let v = json_of(&run(&[
-        "scan",
-        "--no-cache",
-        "-f",
-        "json",
-        img.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["scan", "--no-cache", "-f", "json", img.to_str().unwrap()]);
     assert_eq!(
         names(&v),
         vec![
@@ -86,13 +80,7 @@ fn whiteouts_and_opaque_directories_apply() {
     ]));
     let img = dir.path().join("img.tar");
     docker_archive(&img, &layers, None);
-    let v = json_of(&run(&[
-        "scan",
-        "--no-cache",
-        "-f",
-        "json",
-        img.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["scan", "--no-cache", "-f", "json", img.to_str().unwrap()]);
     assert!(v["packages"].as_array().unwrap().is_empty(), "{v}");
     assert!(v["image"]["os"].is_null());
 }
@@ -169,13 +157,7 @@ fn hostile_paths_stay_inside_the_image() {
         E::Symlink("loop/b", "a"),
     ])];
     docker_archive(&img, &layers, None);
-    let v = json_of(&run(&[
-        "scan",
-        "--no-cache",
-        "-f",
-        "json",
-        img.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["scan", "--no-cache", "-f", "json", img.to_str().unwrap()]);
     assert_eq!(names(&v), vec![("escaped".into(), "1.0".into())]);
     assert_eq!(v["packages"][0]["location"]["path"], "/var/lib/dpkg/status");
     let w = v["warnings"].to_string();
@@ -190,13 +172,7 @@ fn symlink_hides_lower_database_and_is_not_followed() {
     let mut layers = base_layers();
     layers.push(layer(&[E::Symlink("var/lib/dpkg/status", "/etc/passwd")]));
     docker_archive(&img, &layers, None);
-    let v = json_of(&run(&[
-        "scan",
-        "--no-cache",
-        "-f",
-        "json",
-        img.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["scan", "--no-cache", "-f", "json", img.to_str().unwrap()]);
     assert!(v["packages"].as_array().unwrap().is_empty());
 }
 
@@ -311,14 +287,14 @@ fn parallel_processes_share_one_cache() {
         assert_eq!(json_of(o)["packages"], first["packages"]);
     }
     // And the cache they left behind is whole.
-    let warm = json_of(&run(&[
+    let warm = scan_json(&[
         "scan",
         "-f",
         "json",
         "--cache-dir",
         cache.to_str().unwrap(),
         img.to_str().unwrap(),
-    ]));
+    ]);
     assert_eq!(warm["image"]["layers"][1]["cached"], true);
     assert_eq!(warm["packages"], first["packages"]);
 }
@@ -346,7 +322,7 @@ fn multi_platform_index_picks_platform() {
     );
     oci_layout(&layout, vec![amd, arm]);
     let p = layout.to_str().unwrap();
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "scan",
         "--no-cache",
         "-f",
@@ -354,9 +330,9 @@ fn multi_platform_index_picks_platform() {
         "--platform",
         "linux/amd64",
         p,
-    ]));
+    ]);
     assert_eq!(names(&v), vec![("amd-only".into(), "1".into())]);
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "scan",
         "--no-cache",
         "-f",
@@ -364,7 +340,7 @@ fn multi_platform_index_picks_platform() {
         "--platform",
         "linux/arm64",
         p,
-    ]));
+    ]);
     assert_eq!(names(&v), vec![("arm-only".into(), "1".into())]);
     assert_eq!(v["image"]["architecture"], "arm64");
     let o = run(&[
@@ -423,13 +399,7 @@ fn rootfs_directory() {
     // A symlink pointing out of the directory is not followed.
     std::fs::create_dir_all(root.join("lib/apk/db")).unwrap();
     std::os::unix::fs::symlink("/etc/hostname", root.join("lib/apk/db/installed")).unwrap();
-    let v = json_of(&run(&[
-        "scan",
-        "--no-cache",
-        "-f",
-        "json",
-        root.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["scan", "--no-cache", "-f", "json", root.to_str().unwrap()]);
     assert_eq!(names(&v), vec![("zlib1g".into(), "1:1.2.13.dfsg-1".into())]);
     assert_eq!(v["image"]["source"], "rootfs");
     assert!(v["packages"][0]["location"].get("layer").is_none());
@@ -482,18 +452,12 @@ fn docker25_oci_in_tar_archive() {
     let mut b = tar::Builder::new(f);
     b.append_dir_all(".", &layout).unwrap();
     b.finish().unwrap();
-    let v = json_of(&run(&[
-        "scan",
-        "--no-cache",
-        "-f",
-        "json",
-        img.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["scan", "--no-cache", "-f", "json", img.to_str().unwrap()]);
     assert_eq!(v["image"]["source"], "docker-archive");
     assert_eq!(v["image"]["repo_tags"][0], "crafted:25");
     assert_eq!(names(&v).len(), 3);
     // The same tar read as an OCI archive gives the same packages.
-    let o = json_of(&run(&[
+    let o = scan_json(&[
         "scan",
         "--no-cache",
         "-f",
@@ -501,7 +465,7 @@ fn docker25_oci_in_tar_archive() {
         "--kind",
         "oci-archive",
         img.to_str().unwrap(),
-    ]));
+    ]);
     assert_eq!(o["packages"], v["packages"]);
     assert_eq!(o["image"]["source"], "oci-archive");
 }
@@ -527,13 +491,7 @@ fn distroless_status_d() {
         ])],
         None,
     );
-    let v = json_of(&run(&[
-        "scan",
-        "--no-cache",
-        "-f",
-        "json",
-        img.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["scan", "--no-cache", "-f", "json", img.to_str().unwrap()]);
     assert_eq!(
         names(&v),
         vec![
@@ -590,13 +548,7 @@ fn rpm_databases_in_images() {
             ])],
             None,
         );
-        let v = json_of(&run(&[
-            "scan",
-            "--no-cache",
-            "-f",
-            "json",
-            img.to_str().unwrap(),
-        ]));
+        let v = scan_json(&["scan", "--no-cache", "-f", "json", img.to_str().unwrap()]);
         let p = v["packages"]
             .as_array()
             .unwrap()
@@ -633,13 +585,7 @@ fn corrupted_rpm_database_is_a_warning_naming_layer_and_path() {
     ]);
     let diff = format!("sha256:{}", sha(&l));
     docker_archive(&img, &[l], None);
-    let v = json_of(&run(&[
-        "scan",
-        "--no-cache",
-        "-f",
-        "json",
-        img.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["scan", "--no-cache", "-f", "json", img.to_str().unwrap()]);
     assert_eq!(names(&v), vec![("ok".into(), "1".into())]);
     let w = &v["warnings"][0];
     assert_eq!(w["path"], "/usr/lib/sysimage/rpm/Packages.db");
@@ -699,13 +645,7 @@ fn language_packages_owned_by_os_packages_are_not_reported_twice() {
         ),
     ]);
     docker_archive(&img, &[l], None);
-    let v = json_of(&run(&[
-        "sbom",
-        "--no-cache",
-        "-f",
-        "json",
-        img.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["sbom", "--no-cache", "-f", "json", img.to_str().unwrap()]);
     assert_schema_valid("hull", "report-v1.schema.json", &v);
     let got: Vec<(String, String)> = v["packages"]
         .as_array()
@@ -748,13 +688,7 @@ fn symlink_over_a_go_binary_hides_its_modules() {
     let scan = |layers: &[Vec<u8>]| {
         let img = dir.path().join("img.tar");
         docker_archive(&img, layers, None);
-        json_of(&run(&[
-            "sbom",
-            "--no-cache",
-            "-f",
-            "json",
-            img.to_str().unwrap(),
-        ]))
+        scan_json(&["sbom", "--no-cache", "-f", "json", img.to_str().unwrap()])
     };
     let l1 = layer(&[E::Mode("usr/local/bin/app", &bin, 0o755)]);
     let with = scan(std::slice::from_ref(&l1));

@@ -171,13 +171,13 @@ fn debian_jars_match_debian_maven_repo_and_dpkg() {
     let dir = tempfile::tempdir().unwrap();
 
     // Without a package database: hull names the jars; Debian's maven-repo is the reference.
-    let bare = json_of(&run(&[
+    let bare = scan_json(&[
         "sbom",
         "--no-cache",
         "-f",
         "json",
         &image(dir.path(), "bare.tar", &contents),
-    ]));
+    ]);
     let mut found: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
     for p in bare["packages"].as_array().unwrap() {
         assert_eq!(p["kind"], "maven", "{p}");
@@ -229,13 +229,13 @@ fn debian_jars_match_debian_maven_repo_and_dpkg() {
     }
     files.push(("/var/lib/dpkg/status".into(), status));
     files.extend(contents);
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "sbom",
         "--no-cache",
         "-f",
         "json",
         &image(dir.path(), "dpkg.tar", &files),
-    ]));
+    ]);
     let maven: Vec<_> = v["packages"]
         .as_array()
         .unwrap()

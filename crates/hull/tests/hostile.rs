@@ -131,14 +131,14 @@ fn a_latin1_maintainer_hides_no_package() {
         E::File("var/lib/dpkg/status", &db),
     ]);
     docker_archive(&img, &[l], None);
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "sbom",
         "--no-cache",
         "-q",
         "-f",
         "json",
         img.to_str().unwrap(),
-    ]));
+    ]);
     let got: Vec<String> = names(&v).into_iter().map(|(n, _)| n).collect();
     assert_eq!(got, vec!["bash", "libfoo", "zlib1g"]);
 }
@@ -290,13 +290,13 @@ fn the_reported_layer_size_is_the_bytes_read_not_the_claim() {
         "digest": format!("sha256:{digest}"), "size": bytes.len(),
         "platform": {"os": "linux", "architecture": "amd64"}});
     oci_layout(&dir, vec![desc]);
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "sbom",
         "--no-cache",
         "-q",
         "-f",
         "json",
         dir.to_str().unwrap(),
-    ]));
+    ]);
     assert_eq!(v["image"]["layers"][0]["compressed_size"], gz.len());
 }

@@ -128,7 +128,7 @@ fn fixed(p: &str) -> &'static str {
 }
 
 fn scan(db: &str, target: &Path) -> serde_json::Value {
-    json_of(&run(&[
+    scan_json(&[
         "scan",
         "--no-cache",
         "--scanners",
@@ -138,7 +138,7 @@ fn scan(db: &str, target: &Path) -> serde_json::Value {
         "-f",
         "json",
         target.to_str().unwrap(),
-    ]))
+    ])
 }
 
 /// (package, id) -> (fixed, aliases)
@@ -239,7 +239,7 @@ fn every_ecosystem_finds_the_advisories_and_their_fixes() {
         .starts_with("CVSS:3.1 of GHSA-5r5r-6hpj-8gg9"));
     assert_schema_valid("hull", "report-v1.schema.json", &v);
     // The CycloneDX form carries them too and still validates.
-    let cdx = json_of(&run(&[
+    let cdx = scan_json(&[
         "scan",
         "--no-cache",
         "--scanners",
@@ -249,7 +249,7 @@ fn every_ecosystem_finds_the_advisories_and_their_fixes() {
         "-f",
         "cyclonedx",
         app.to_str().unwrap(),
-    ]));
+    ]);
     assert_eq!(cdx["vulnerabilities"].as_array().unwrap().len(), want.len());
     assert_schema_valid("cyclonedx-1.6", "bom-1.6.schema.json", &cdx);
     // --explain prints the matched range under each finding.

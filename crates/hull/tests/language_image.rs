@@ -63,13 +63,7 @@ fn inventory_equals_the_package_managers() {
             .collect()
     };
 
-    let v = json_of(&run(&[
-        "sbom",
-        "--no-cache",
-        "-f",
-        "json",
-        image.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["sbom", "--no-cache", "-f", "json", image.to_str().unwrap()]);
     assert_schema_valid("hull", "report-v1.schema.json", &v);
     assert_eq!(of_kind(&v, "npm"), list("npm", false));
     assert_eq!(of_kind(&v, "python"), list("python", true));
@@ -100,17 +94,17 @@ fn inventory_equals_the_package_managers() {
     assert_eq!(scoped["purl"], "pkg:npm/%40babel/code-frame@7.0.0");
 
     // The CycloneDX SBOM carries them too, valid against the official schema.
-    let cdx = json_of(&run(&["sbom", "--no-cache", image.to_str().unwrap()]));
+    let cdx = scan_json(&["sbom", "--no-cache", image.to_str().unwrap()]);
     assert_schema_valid("cyclonedx-1.6", "bom-1.6.schema.json", &cdx);
     assert!(cdx.to_string().contains("pkg:pypi/django@2.2"));
 
-    let cargo = json_of(&run(&[
+    let cargo = scan_json(&[
         "sbom",
         "--no-cache",
         "-f",
         "json",
         dir.join("lang-test.cargo").to_str().unwrap(),
-    ]));
+    ]);
     assert_eq!(of_kind(&cargo, "cargo"), list("cargo", false));
 }
 
@@ -128,12 +122,12 @@ fn go_sum_fills_in_only_what_an_old_go_mod_leaves_out() {
             std::fs::write(dir.path().join("go.mod"), m).unwrap();
         }
         std::fs::write(dir.path().join("go.sum"), sum).unwrap();
-        names(&json_of(&run(&[
+        names(&scan_json(&[
             "sbom",
             "-f",
             "json",
             dir.path().to_str().unwrap(),
-        ])))
+        ]))
     };
     let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
     let old = "module example.com/app\n\ngo 1.16\n\nrequire github.com/pkg/errors v0.8.1\n";
@@ -291,13 +285,7 @@ fn go_binaries_equal_go_version_m() {
         .collect();
     let img = d.join("go.tar");
     docker_archive(&img, &[layer(&entries)], None);
-    let v = json_of(&run(&[
-        "sbom",
-        "--no-cache",
-        "-f",
-        "json",
-        img.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["sbom", "--no-cache", "-f", "json", img.to_str().unwrap()]);
     for (at, path) in &bins {
         let ours: Set = v["packages"]
             .as_array()

@@ -91,7 +91,7 @@ fn hull_deps(dir: &Path) -> Deps {
 
 /// hull's Maven packages of a directory scan, by the `pom.xml` they were read from.
 fn hull_by_pom(dir: &Path) -> std::collections::BTreeMap<String, Deps> {
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "sbom",
         "--no-cache",
         "--kind",
@@ -99,7 +99,7 @@ fn hull_by_pom(dir: &Path) -> std::collections::BTreeMap<String, Deps> {
         "-f",
         "json",
         dir.to_str().unwrap(),
-    ]));
+    ]);
     v["packages"]
         .as_array()
         .unwrap()

@@ -44,7 +44,7 @@ fn k8s_reports_pss_with_lines_and_validates_against_the_schema() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("deploy.yaml");
     std::fs::write(&f, DEPLOYMENT).unwrap();
-    let v = json_of(&run(&["k8s", "-f", "json", f.to_str().unwrap()]));
+    let v = scan_json(&["k8s", "-f", "json", f.to_str().unwrap()]);
     assert_schema_valid("hull", "report-v1.schema.json", &v);
     assert_eq!(v["image"]["source"], "config");
     let priv_ = v["misconfigurations"]
@@ -58,14 +58,14 @@ fn k8s_reports_pss_with_lines_and_validates_against_the_schema() {
     assert_eq!(priv_["resource"]["namespace"], "shop");
     assert_eq!(priv_["severity"], "high");
     // Baseline level leaves the restricted-only controls out.
-    let base = checks(&json_of(&run(&[
+    let base = checks(&scan_json(&[
         "k8s",
         "-f",
         "json",
         "--pss-level",
         "baseline",
         f.to_str().unwrap(),
-    ])));
+    ]));
     assert!(base.contains(&"pss-baseline-privileged".to_string()));
     assert!(!base.iter().any(|c| c.starts_with("pss-restricted-")));
 }
@@ -163,7 +163,7 @@ fn hostile_manifests_are_unchecked_findings_not_crashes() {
         ],
     )
     .unwrap();
-    let v = json_of(&run(&["k8s", "-f", "json", dir.path().to_str().unwrap()]));
+    let v = scan_json(&["k8s", "-f", "json", dir.path().to_str().unwrap()]);
     // Issue #23: what could not be read is a critical finding, not a warning that lets the
     // gate pass.
     let unchecked: Vec<String> = v["misconfigurations"]
@@ -253,7 +253,7 @@ fn scan_directory_checks_dockerfiles_and_manifests() {
         "FROM node:latest\nRUN curl -fsSL https://get.example/x.sh | sh\nENV API_TOKEN=abc123def\n",
     )
     .unwrap();
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "scan",
         "--no-cache",
         "-f",
@@ -261,7 +261,7 @@ fn scan_directory_checks_dockerfiles_and_manifests() {
         "--scanners",
         "misconfig",
         dir.path().to_str().unwrap(),
-    ]));
+    ]);
     assert_schema_valid("hull", "report-v1.schema.json", &v);
     let c = checks(&v);
     for want in [
@@ -306,7 +306,7 @@ fn scan_image_checks_config_and_history() {
             serde_json::json!([{"created_by": "RUN /bin/sh -c curl -sSL https://get.example | bash # buildkit"}]),
         ),
     );
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "scan",
         "--no-cache",
         "-f",
@@ -314,7 +314,7 @@ fn scan_image_checks_config_and_history() {
         "--scanners",
         "misconfig",
         img.to_str().unwrap(),
-    ]));
+    ]);
     assert_schema_valid("hull", "report-v1.schema.json", &v);
     assert_eq!(
         checks(&v),
@@ -335,7 +335,7 @@ fn scan_image_checks_config_and_history() {
             serde_json::json!([{"created_by": "COPY app /app # buildkit"}]),
         ),
     );
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "scan",
         "--no-cache",
         "-f",
@@ -343,7 +343,7 @@ fn scan_image_checks_config_and_history() {
         "--scanners",
         "misconfig",
         img.to_str().unwrap(),
-    ]));
+    ]);
     assert!(checks(&v).is_empty(), "{:?}", checks(&v));
 }
 
@@ -383,7 +383,7 @@ fn setuid_and_world_writable_files_from_the_image_layers() {
     }))
     .unwrap();
     docker_archive_with_config(&img, &layers, cfg);
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "scan",
         "--no-cache",
         "-f",
@@ -391,7 +391,7 @@ fn setuid_and_world_writable_files_from_the_image_layers() {
         "--scanners",
         "misconfig",
         img.to_str().unwrap(),
-    ]));
+    ]);
     let got: Vec<(String, String)> = v["misconfigurations"]
         .as_array()
         .unwrap()

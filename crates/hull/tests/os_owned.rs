@@ -53,13 +53,7 @@ fn scan(dir: &Path, files: &[(String, Vec<u8>)]) -> serde_json::Value {
     let entries: Vec<E> = files.iter().map(|(p, b)| E::File(p, b)).collect();
     let img = dir.join("image.tar");
     docker_archive(&img, &[layer(&entries)], None);
-    json_of(&run(&[
-        "sbom",
-        "--no-cache",
-        "-f",
-        "json",
-        img.to_str().unwrap(),
-    ]))
+    scan_json(&["sbom", "--no-cache", "-f", "json", img.to_str().unwrap()])
 }
 
 #[test]

@@ -112,26 +112,26 @@ fn anonymous_registry_by_tag_and_digest() {
     let dir = tempfile::tempdir().unwrap();
     let (_reg, port) = registry(dir.path(), "");
     push(&images, &format!("127.0.0.1:{port}/team/app:1.0"), None);
-    let by_tag = json_of(&run(&[
+    let by_tag = scan_json(&[
         "scan",
         "--no-cache",
         "-f",
         "json",
         &format!("127.0.0.1:{port}/team/app:1.0"),
-    ]));
+    ]);
     assert_eq!(names(&by_tag), expected(&images));
     assert_eq!(by_tag["image"]["source"], "registry");
     let digest = by_tag["image"]["manifest_digest"]
         .as_str()
         .unwrap()
         .to_string();
-    let by_digest = json_of(&run(&[
+    let by_digest = scan_json(&[
         "scan",
         "--no-cache",
         "-f",
         "json",
         &format!("127.0.0.1:{port}/team/app@{digest}"),
-    ]));
+    ]);
     assert_eq!(by_digest["packages"], by_tag["packages"]);
 
     // Warm: the layers are served from the cache by their verified blob digests.
@@ -292,7 +292,7 @@ fn bearer_tokens_anonymous_and_with_credentials() {
     );
     assert_eq!(names(&anon), expected(&images));
     // With credentials the token server checks them.
-    let authed = json_of(&run(&[
+    let authed = scan_json(&[
         "scan",
         "--no-cache",
         "-f",
@@ -302,7 +302,7 @@ fn bearer_tokens_anonymous_and_with_credentials() {
         "--password",
         "t0ken",
         &r,
-    ]));
+    ]);
     assert_eq!(authed["packages"], anon["packages"]);
     let o = run(&[
         "scan",

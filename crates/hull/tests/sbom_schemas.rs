@@ -20,13 +20,13 @@ fn crafted(dir: &std::path::Path) -> std::path::PathBuf {
 fn cyclonedx_is_valid() {
     let dir = tempfile::tempdir().unwrap();
     let img = crafted(dir.path());
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "sbom",
         "--no-cache",
         "-f",
         "cyclonedx",
         img.to_str().unwrap(),
-    ]));
+    ]);
     assert_eq!(v["specVersion"], "1.6");
     assert!(v["components"].as_array().unwrap().len() >= 4);
     assert_schema_valid("cyclonedx-1.6", "bom-1.6.schema.json", &v);
@@ -36,13 +36,7 @@ fn cyclonedx_is_valid() {
 fn spdx_is_valid() {
     let dir = tempfile::tempdir().unwrap();
     let img = crafted(dir.path());
-    let v = json_of(&run(&[
-        "sbom",
-        "--no-cache",
-        "-f",
-        "spdx",
-        img.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["sbom", "--no-cache", "-f", "spdx", img.to_str().unwrap()]);
     assert_eq!(v["spdxVersion"], "SPDX-2.3");
     assert_schema_valid("spdx-2.3", "spdx-schema.json", &v);
 }
@@ -51,13 +45,7 @@ fn spdx_is_valid() {
 fn json_report_matches_its_documented_schema() {
     let dir = tempfile::tempdir().unwrap();
     let img = crafted(dir.path());
-    let v = json_of(&run(&[
-        "scan",
-        "--no-cache",
-        "-f",
-        "json",
-        img.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["scan", "--no-cache", "-f", "json", img.to_str().unwrap()]);
     assert_schema_valid("hull", "report-v1.schema.json", &v);
 }
 

@@ -162,7 +162,7 @@ fn gitleaks_rule_files() {
         "[extend]\nuseDefault = true\n\n[[rules]]\nid = \"acme-internal-key\"\ndescription = \"ACME internal key\"\nregex = '''ACME-[0-9a-f]{20}'''\nkeywords = [\"acme-\"]\ntags = [\"critical\"]\n\n[[allowlists]]\npaths = ['''(^|/)vendor/''']\n",
     )
     .unwrap();
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "scan",
         "--no-cache",
         "-f",
@@ -170,7 +170,7 @@ fn gitleaks_rule_files() {
         "--scanners",
         "secret",
         src.to_str().unwrap(),
-    ]));
+    ]);
     let got: BTreeSet<(String, String)> = v["secrets"]
         .as_array()
         .unwrap()
@@ -238,7 +238,7 @@ fn gitleaks_rule_files() {
     );
 
     // --secret-allow-path extends the allowlist.
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "scan",
         "--no-cache",
         "-f",
@@ -248,6 +248,6 @@ fn gitleaks_rule_files() {
         "--secret-allow-path",
         "deploy\\.sh$",
         src.to_str().unwrap(),
-    ]));
+    ]);
     assert!(!v.to_string().contains("github-pat"));
 }

@@ -98,15 +98,7 @@ fn old_debian_openssl_is_found_with_its_fixes_and_agrees_with_dpkg() {
         "1.1.1n-0+deb11u5",
     ] {
         let img = debian_image(dir.path(), version);
-        let v = json_of(&run(&[
-            "scan",
-            "--no-cache",
-            "--db",
-            &db,
-            "-f",
-            "json",
-            &img,
-        ]));
+        let v = scan_json(&["scan", "--no-cache", "--db", &db, "-f", "json", &img]);
         let truth = dpkg_truth(version);
         // Both binary packages are built from source openssl; each carries the findings.
         assert_eq!(ids(&v, "libssl3"), truth, "{version}");
@@ -114,7 +106,7 @@ fn old_debian_openssl_is_found_with_its_fixes_and_agrees_with_dpkg() {
         assert!(ids(&v, "bash").is_empty());
     }
     // The concrete case: CVE-2024-0727 is fixed in 3.0.13-1~deb12u1.
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "scan",
         "--no-cache",
         "--db",
@@ -122,7 +114,7 @@ fn old_debian_openssl_is_found_with_its_fixes_and_agrees_with_dpkg() {
         "-f",
         "json",
         &debian_image(dir.path(), "3.0.11-1~deb12u2"),
-    ]));
+    ]);
     let f = v["vulnerabilities"]
         .as_array()
         .unwrap()
@@ -142,7 +134,7 @@ fn old_debian_openssl_is_found_with_its_fixes_and_agrees_with_dpkg() {
     );
     assert_eq!(f["location"]["path"], "/var/lib/dpkg/status");
     // And the CycloneDX form validates against the official schema.
-    let cdx = json_of(&run(&[
+    let cdx = scan_json(&[
         "sbom",
         "--no-cache",
         "--scanners",
@@ -150,16 +142,16 @@ fn old_debian_openssl_is_found_with_its_fixes_and_agrees_with_dpkg() {
         "--db",
         &db,
         &debian_image(dir.path(), "3.0.11-1~deb12u2"),
-    ]));
+    ]);
     assert!(!cdx["vulnerabilities"].as_array().unwrap().is_empty());
     // `sbom` alone is the inventory: no vulnerabilities unless asked for.
-    let plain = json_of(&run(&[
+    let plain = scan_json(&[
         "sbom",
         "--no-cache",
         "--db",
         &db,
         &debian_image(dir.path(), "3.0.11-1~deb12u2"),
-    ]));
+    ]);
     assert!(plain.get("vulnerabilities").is_none());
     assert_schema_valid("cyclonedx-1.6", "bom-1.6.schema.json", &cdx);
     assert_schema_valid("hull", "report-v1.schema.json", &v);
@@ -182,7 +174,7 @@ fn alpine_secdb_by_origin() {
         ])],
         None,
     );
-    let v = json_of(&run(&[
+    let v = scan_json(&[
         "scan",
         "--no-cache",
         "--db",
@@ -190,7 +182,7 @@ fn alpine_secdb_by_origin() {
         "-f",
         "json",
         img.to_str().unwrap(),
-    ]));
+    ]);
     // alpine-secdb v3.11: CVE-2019-1551 fixed in openssl 1.1.1d-r3; CVE-2019-1547/1549/1563 in 1.1.1d-r1.
     assert_eq!(
         ids(&v, "libssl1.1"),
@@ -431,7 +423,7 @@ fn almalinux_rpm_versions_agree_with_rpm() {
             ])],
             None,
         );
-        let v = json_of(&run(&[
+        let v = scan_json(&[
             "scan",
             "--no-cache",
             "--db",
@@ -439,7 +431,7 @@ fn almalinux_rpm_versions_agree_with_rpm() {
             "-f",
             "json",
             img.to_str().unwrap(),
-        ]));
+        ]);
         let evr = format!("{epoch}:{vr}");
         let truth = rpm_truth(&evr);
         if vr == "1.1.1k-5.el8_5" {
@@ -458,17 +450,9 @@ fn severity_and_unfixed_filters() {
     let dir = tempfile::tempdir().unwrap();
     let db = import(dir.path(), &["debian"]);
     let img = debian_image(dir.path(), "3.0.11-1~deb12u2");
-    let all = json_of(&run(&[
-        "scan",
-        "--no-cache",
-        "--db",
-        &db,
-        "-f",
-        "json",
-        &img,
-    ]));
+    let all = scan_json(&["scan", "--no-cache", "--db", &db, "-f", "json", &img]);
     let all = all["vulnerabilities"].as_array().unwrap().clone();
-    let high = json_of(&run(&[
+    let high = scan_json(&[
         "scan",
         "--no-cache",
         "--db",
@@ -478,7 +462,7 @@ fn severity_and_unfixed_filters() {
         "--severity",
         "HIGH,critical",
         &img,
-    ]));
+    ]);
     let high = high["vulnerabilities"]
         .as_array()
         .cloned()
@@ -516,22 +500,14 @@ fn severity_and_unfixed_filters() {
         .unwrap();
     assert!(o.status.success());
     let db2 = db2.to_str().unwrap();
-    let with = json_of(&run(&[
-        "scan",
-        "--no-cache",
-        "--db",
-        db2,
-        "-f",
-        "json",
-        &img,
-    ]));
+    let with = scan_json(&["scan", "--no-cache", "--db", db2, "-f", "json", &img]);
     let with = with["vulnerabilities"].as_array().unwrap().clone();
     assert_eq!(
         with.len(),
         all.len() + 2,
         "the unfixed one, on openssl and libssl3"
     );
-    let fixed = json_of(&run(&[
+    let fixed = scan_json(&[
         "scan",
         "--no-cache",
         "--db",
@@ -540,7 +516,7 @@ fn severity_and_unfixed_filters() {
         "json",
         "--ignore-unfixed",
         &img,
-    ]));
+    ]);
     assert_eq!(fixed["vulnerabilities"].as_array().unwrap(), &all);
     assert_eq!(
         run(&[
@@ -576,15 +552,7 @@ fn sboms_are_matched_like_their_images() {
     let dir = tempfile::tempdir().unwrap();
     let db = import(dir.path(), &["debian"]);
     let img = debian_image(dir.path(), "3.0.11-1~deb12u2");
-    let from_image = json_of(&run(&[
-        "scan",
-        "--no-cache",
-        "--db",
-        &db,
-        "-f",
-        "json",
-        &img,
-    ]));
+    let from_image = scan_json(&["scan", "--no-cache", "--db", &db, "-f", "json", &img]);
     let want = &from_image["vulnerabilities"];
     assert!(want.as_array().unwrap().len() > 10);
     for format in ["cyclonedx", "spdx"] {
@@ -599,14 +567,7 @@ fn sboms_are_matched_like_their_images() {
             &img,
         ]);
         assert!(o.status.success());
-        let v = json_of(&run(&[
-            "scan",
-            "--db",
-            &db,
-            "-f",
-            "json",
-            sbom.to_str().unwrap(),
-        ]));
+        let v = scan_json(&["scan", "--db", &db, "-f", "json", sbom.to_str().unwrap()]);
         assert_eq!(v["image"]["source"], "sbom", "{format}");
         // The same findings; an SBOM need not say where in the image a package was.
         assert_eq!(
@@ -633,14 +594,7 @@ fn sboms_are_matched_like_their_images() {
     });
     let f = dir.path().join("other.cdx.json");
     std::fs::write(&f, serde_json::to_vec(&other).unwrap()).unwrap();
-    let v = json_of(&run(&[
-        "scan",
-        "--db",
-        &db,
-        "-f",
-        "json",
-        f.to_str().unwrap(),
-    ]));
+    let v = scan_json(&["scan", "--db", &db, "-f", "json", f.to_str().unwrap()]);
     let got: Vec<_> = v["vulnerabilities"]
         .as_array()
         .unwrap()

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// `Cargo.lock` (directory scans).
 pub struct CargoLock;
 
 #[derive(Deserialize)]

@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// Exact `PackageReference`s of `*.csproj` (directory scans).
 pub struct Csproj;
 
 static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {

@@ -12,6 +12,7 @@ use hull_types::PackageKind;
 use super::package;
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// Go binaries' embedded build information (module, dependencies, Go version).
 pub struct GoBinary;
 
 const MAGIC: &[u8] = b"\xff Go buildinf:";

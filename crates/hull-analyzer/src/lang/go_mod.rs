@@ -10,6 +10,7 @@ use hull_types::PackageKind;
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// `go.mod` with replacements and the toolchain (directory scans).
 pub struct GoMod;
 
 fn strip_v(v: &str) -> &str {

@@ -14,6 +14,7 @@ use hull_types::PackageKind;
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// `go.sum`, one version per module (directory scans).
 pub struct GoSum;
 
 impl Analyzer for GoSum {

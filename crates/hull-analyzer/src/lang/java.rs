@@ -16,6 +16,7 @@ use hull_types::PackageKind;
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// Java archives (`.jar`, `.war`, `.ear`, `.par`) and the archives nested in them.
 pub struct JavaArchive;
 
 /// Nesting depth of archives opened inside archives.

@@ -6,6 +6,7 @@ use hull_types::PackageKind;
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// `gradle.lockfile` (directory scans).
 pub struct GradleLock;
 
 impl Analyzer for GradleLock {

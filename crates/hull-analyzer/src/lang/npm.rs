@@ -9,7 +9,9 @@ use serde_json::Value;
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// Installed npm packages (`node_modules/**/package.json`).
 pub struct NpmInstalled;
+/// `package-lock.json` and `npm-shrinkwrap.json` (directory scans).
 pub struct NpmLock;
 
 /// Whether `path` is the manifest of an installed package: `…/node_modules/name/package.json`

@@ -7,7 +7,9 @@ use serde_json::Value;
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// .NET `*.deps.json`.
 pub struct DotnetDeps;
+/// NuGet `packages.lock.json` (directory scans).
 pub struct NugetLock;
 
 impl Analyzer for DotnetDeps {

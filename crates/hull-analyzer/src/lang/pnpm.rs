@@ -10,6 +10,7 @@ use hull_yaml::{Bounds, Node};
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// `pnpm-lock.yaml` v5–v9 (directory scans).
 pub struct PnpmLock;
 
 impl Analyzer for PnpmLock {

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// Maven `pom.xml` (directory scans).
 pub struct Pom;
 
 /// Properties referring to properties: deeper than this is a loop.
@@ -36,20 +37,30 @@ pub const MAX_PARENTS: usize = 16;
 /// those of the modules that name it as their parent.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PomModel {
+    /// `groupId`, as written (properties not yet resolved).
     pub group: Option<String>,
+    /// `artifactId`.
     pub artifact: Option<String>,
+    /// `version`.
     pub version: Option<String>,
+    /// The `<parent>` it names.
     pub parent: Option<ParentRef>,
+    /// Its own `<properties>`.
     pub properties: BTreeMap<String, String>,
+    /// `<dependencyManagement>` entries.
     pub managed: Vec<RawDep>,
+    /// `<dependencies>` entries.
     pub dependencies: Vec<RawDep>,
 }
 
 /// The `<parent>` element.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParentRef {
+    /// The parent's `groupId`.
     pub group: Option<String>,
+    /// The parent's `artifactId`.
     pub artifact: Option<String>,
+    /// The parent's `version`.
     pub version: Option<String>,
     /// `None`: Maven's default, `../pom.xml`; an empty `<relativePath/>` turns the lookup off.
     pub relative_path: Option<String>,
@@ -58,9 +69,13 @@ pub struct ParentRef {
 /// One `<dependency>`, its fields as written.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RawDep {
+    /// `groupId`.
     pub group: String,
+    /// `artifactId`.
     pub artifact: String,
+    /// `version`, as written (a property reference until resolved).
     pub version: Option<String>,
+    /// `scope` (`test` makes it a development dependency).
     pub scope: Option<String>,
 }
 

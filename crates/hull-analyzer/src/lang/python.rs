@@ -8,6 +8,7 @@ use hull_types::PackageKind;
 use super::{base, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// Installed Python distributions (`*.dist-info`, `*.egg-info`, eggs and wheels).
 pub struct PythonInstalled;
 
 /// PEP 503 normalisation ([`hull_types::pep503_normalize`]).

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::{base, finish, package, python::normalize};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// Python lock files: `poetry.lock`, `Pipfile.lock`, `uv.lock`, `pdm.lock`, pinned requirements (directory scans).
 pub struct PythonLock;
 
 impl Analyzer for PythonLock {

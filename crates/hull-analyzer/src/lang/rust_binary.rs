@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::{finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// Rust binaries built with `cargo auditable` (their `.dep-v0` section).
 pub struct RustBinary;
 
 /// Decompressed size bound of the dependency list.

@@ -8,6 +8,7 @@ use hull_types::PackageKind;
 use super::{base, finish, package};
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output};
 
+/// `yarn.lock` v1 and Berry (directory scans).
 pub struct YarnLock;
 
 /// The package name of an entry header like `"@babel/core@^7.0.0", "@babel/core@7.1.0"`,

@@ -71,10 +71,15 @@ impl Analyzer for Apk {
 /// One package of the installed database.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApkRecord {
+    /// `P:`.
     pub name: String,
+    /// `V:`.
     pub version: String,
+    /// `A:`.
     pub arch: Option<String>,
+    /// `o:`, the source package.
     pub origin: Option<String>,
+    /// `L:`.
     pub license: Option<String>,
     /// Absolute paths of the files it installed (`F` directory + `R` name).
     pub files: Vec<String>,

@@ -17,12 +17,16 @@ use crate::AnalyzeError;
 /// A file digest as a package database records it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum FileDigest {
+    /// MD5 (dpkg md5sums, older rpm).
     Md5([u8; 16]),
+    /// SHA-1 (apk `Z:Q1`).
     Sha1([u8; 20]),
+    /// SHA-256 (rpm).
     Sha256([u8; 32]),
 }
 
 impl FileDigest {
+    /// The algorithm's name.
     pub fn algorithm(&self) -> &'static str {
         match self {
             Self::Md5(_) => "md5",
@@ -31,6 +35,7 @@ impl FileDigest {
         }
     }
 
+    /// The digest's bytes.
     pub fn bytes(&self) -> &[u8] {
         match self {
             Self::Md5(b) => b,
@@ -52,17 +57,24 @@ impl FileDigest {
 /// One package's files with their recorded digests (absolute paths).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageFiles {
+    /// The package.
     pub package: String,
+    /// Each file with its recorded digest.
     pub files: Vec<(String, FileDigest)>,
 }
 
 /// Which database a path is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChecksumDb {
+    /// dpkg's `info/*.md5sums` (and distroless `status.d/*.md5sums`).
     DpkgMd5sums,
+    /// apk's `installed`.
     ApkInstalled,
+    /// rpm's Berkeley DB `Packages`.
     RpmBerkeley,
+    /// rpm's NDB `Packages.db`.
     RpmNdb,
+    /// rpm's `rpmdb.sqlite`.
     RpmSqlite,
 }
 

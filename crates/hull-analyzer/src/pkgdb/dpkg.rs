@@ -57,11 +57,17 @@ pub enum DbKind {
 /// One paragraph of a dpkg status file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DpkgRecord {
+    /// `Package`.
     pub package: String,
+    /// `Version`.
     pub version: String,
+    /// `Architecture`.
     pub architecture: Option<String>,
+    /// `Source` name (the package's own when absent).
     pub source_name: String,
+    /// `Source` version (the package's own when absent).
     pub source_version: String,
+    /// `Status`.
     pub status: Option<String>,
     /// opkg writes a `License:` field; dpkg does not.
     pub license: Option<String>,

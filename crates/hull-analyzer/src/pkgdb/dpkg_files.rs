@@ -8,6 +8,7 @@ use hull_types::PackageKind;
 
 use crate::{AnalyzeError, Analyzer, AnalyzerId, FileInput, Output, OwnedFiles};
 
+/// dpkg's `info/*.list` file lists: which language packages a `.deb` installed.
 pub struct DpkgFiles;
 
 const DIR: &str = "/var/lib/dpkg/info/";

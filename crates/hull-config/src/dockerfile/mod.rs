@@ -17,30 +17,35 @@ use hull_types::{Misconfiguration, Severity};
 use crate::shell;
 use crate::Check;
 
+/// `dockerfile-base-image-unpinned`: Base image not pinned (latest or no tag, no digest).
 pub static BASE_UNPINNED: Check = Check {
     id: "dockerfile-base-image-unpinned",
     title: "Base image not pinned (latest or no tag, no digest)",
     severity: Severity::Medium,
     remediation: "Pin FROM to a version tag and a digest (`FROM debian:12.8@sha256:…`).",
 };
+/// `dockerfile-no-user`: No USER: the container runs as root.
 pub static NO_USER: Check = Check {
     id: "dockerfile-no-user",
     title: "No USER: the container runs as root",
     severity: Severity::High,
     remediation: "Add `USER <non-root uid>` to the final stage.",
 };
+/// `dockerfile-user-root`: Last USER is root.
 pub static USER_ROOT: Check = Check {
     id: "dockerfile-user-root",
     title: "Last USER is root",
     severity: Severity::High,
     remediation: "Switch to a non-root user after the steps that need root.",
 };
+/// `dockerfile-secret-in-env`: Secret set with ENV.
 pub static SECRET_ENV: Check = Check {
     id: "dockerfile-secret-in-env",
     title: "Secret set with ENV",
     severity: Severity::High,
     remediation: "Pass secrets at run time (a mounted secret file or the orchestrator's secret store), never in ENV.",
 };
+/// `dockerfile-secret-in-arg`: Secret passed as a build argument.
 pub static SECRET_ARG: Check = Check {
     id: "dockerfile-secret-in-arg",
     title: "Secret passed as a build argument",
@@ -48,30 +53,35 @@ pub static SECRET_ARG: Check = Check {
     remediation:
         "Use `RUN --mount=type=secret`; build arguments are recorded in the image history.",
 };
+/// `dockerfile-add-remote-url`: ADD fetches a remote URL.
 pub static ADD_URL: Check = Check {
     id: "dockerfile-add-remote-url",
     title: "ADD fetches a remote URL",
     severity: Severity::Medium,
     remediation: "Download with RUN curl and verify a checksum, or use `ADD --checksum=sha256:…`.",
 };
+/// `dockerfile-curl-pipe-shell`: Download piped into a shell.
 pub static PIPE_SHELL: Check = Check {
     id: "dockerfile-curl-pipe-shell",
     title: "Download piped into a shell",
     severity: Severity::High,
     remediation: "Download to a file, verify its checksum or signature, then run it.",
 };
+/// `dockerfile-sudo`: RUN uses sudo.
 pub static SUDO: Check = Check {
     id: "dockerfile-sudo",
     title: "RUN uses sudo",
     severity: Severity::Medium,
     remediation: "Run the step as root with USER root and switch back; do not ship sudo.",
 };
+/// `dockerfile-chmod-world-writable`: chmod makes files world-writable.
 pub static CHMOD_777: Check = Check {
     id: "dockerfile-chmod-world-writable",
     title: "chmod makes files world-writable",
     severity: Severity::Medium,
     remediation: "Grant write access to the owning user or group only.",
 };
+/// `dockerfile-package-unpinned`: Packages installed without version pins.
 pub static UNPINNED_PACKAGES: Check = Check {
     id: "dockerfile-package-unpinned",
     title: "Packages installed without version pins",
@@ -79,6 +89,7 @@ pub static UNPINNED_PACKAGES: Check = Check {
     remediation:
         "Pin versions (`apt-get install pkg=1.2-3`, `apk add pkg=1.2-r0`, `pip install pkg==1.2`).",
 };
+/// `dockerfile-apt-lists-kept`: apt-get install without removing the package lists.
 pub static APT_LISTS: Check = Check {
     id: "dockerfile-apt-lists-kept",
     title: "apt-get install without removing the package lists",
@@ -86,6 +97,7 @@ pub static APT_LISTS: Check = Check {
     remediation: "End the same RUN with `rm -rf /var/lib/apt/lists/*`.",
 };
 
+/// `dockerfile-sensitive-port`: EXPOSE of a remote-shell or Docker daemon port.
 pub static SENSITIVE_PORT: Check = Check {
     id: "dockerfile-sensitive-port",
     title: "EXPOSE of a remote-shell or Docker daemon port",
@@ -93,6 +105,7 @@ pub static SENSITIVE_PORT: Check = Check {
     remediation:
         "Do not expose SSH (22), Telnet (23), RDP (3389) or the Docker daemon (2375/2376).",
 };
+/// `dockerfile-no-healthcheck`: No HEALTHCHECK in the final stage.
 pub static NO_HEALTHCHECK: Check = Check {
     id: "dockerfile-no-healthcheck",
     title: "No HEALTHCHECK in the final stage",
@@ -100,6 +113,7 @@ pub static NO_HEALTHCHECK: Check = Check {
     remediation: "Add a HEALTHCHECK (or rely on orchestrator probes and ignore this check).",
 };
 
+/// Every Dockerfile check.
 pub static CHECKS: &[&Check] = &[
     &ADD_URL,
     &APT_LISTS,

@@ -9,12 +9,16 @@
 pub const MAX_BYTES: usize = 4 << 20;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a Dockerfile cannot be read.
 pub enum DockerfileError {
     #[error("larger than {MAX_BYTES} bytes")]
+    /// Larger than the bound.
     TooLarge,
     #[error("not UTF-8")]
+    /// Not UTF-8.
     NotUtf8,
     #[error("line {0}: heredoc <<{1} is never closed")]
+    /// A heredoc that never ends (line, delimiter).
     UnclosedHeredoc(u32, String),
 }
 
@@ -40,7 +44,9 @@ impl Args {
 /// A heredoc attached to an instruction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heredoc {
+    /// The delimiter.
     pub name: String,
+    /// The content.
     pub body: String,
 }
 
@@ -53,7 +59,9 @@ pub struct Instruction {
     pub keyword: String,
     /// `--name=value` flags before the arguments (`--from=build`, `--chown=1000`).
     pub flags: Vec<String>,
+    /// The instruction's arguments.
     pub args: Args,
+    /// Its heredocs.
     pub heredocs: Vec<Heredoc>,
 }
 
@@ -62,6 +70,7 @@ pub struct Instruction {
 pub struct Dockerfile {
     /// Parser directives, lower-cased names.
     pub directives: Vec<(String, String)>,
+    /// The instructions, in order.
     pub instructions: Vec<Instruction>,
 }
 
@@ -90,6 +99,7 @@ impl Dockerfile {
     }
 }
 
+/// Parses a Dockerfile as BuildKit does.
 pub fn parse(bytes: &[u8]) -> Result<Dockerfile, DockerfileError> {
     if bytes.len() > MAX_BYTES {
         return Err(DockerfileError::TooLarge);

@@ -7,6 +7,7 @@ use super::{Options, PodTemplate};
 use crate::yaml::Node;
 use crate::Check;
 
+/// `k8s-image-tag-latest`: Image uses the latest tag or no tag.
 pub static IMAGE_LATEST: Check = Check {
     id: "k8s-image-tag-latest",
     title: "Image uses the latest tag or no tag",
@@ -15,6 +16,7 @@ pub static IMAGE_LATEST: Check = Check {
         "Pin the image to a version tag and, better, a digest (`image: app:1.4@sha256:…`).",
 };
 
+/// `k8s-image-no-digest`: Image not pinned by digest.
 pub static IMAGE_NO_DIGEST: Check = Check {
     id: "k8s-image-no-digest",
     title: "Image not pinned by digest",
@@ -22,6 +24,7 @@ pub static IMAGE_NO_DIGEST: Check = Check {
     remediation: "Reference the image by digest so every node runs the same bytes.",
 };
 
+/// `k8s-resource-limits-missing`: Container without CPU or memory limits.
 pub static NO_LIMITS: Check = Check {
     id: "k8s-resource-limits-missing",
     title: "Container without CPU or memory limits",
@@ -29,6 +32,7 @@ pub static NO_LIMITS: Check = Check {
     remediation: "Set resources.limits.cpu and resources.limits.memory.",
 };
 
+/// `k8s-probes-missing`: Container without liveness or readiness probe.
 pub static NO_PROBES: Check = Check {
     id: "k8s-probes-missing",
     title: "Container without liveness or readiness probe",
@@ -37,6 +41,7 @@ pub static NO_PROBES: Check = Check {
         "Add livenessProbe and readinessProbe so failures are noticed and traffic is held back.",
 };
 
+/// `k8s-image-registry-not-allowed`: Image from a registry outside the allowlist.
 pub static REGISTRY_NOT_ALLOWED: Check = Check {
     id: "k8s-image-registry-not-allowed",
     title: "Image from a registry outside the allowlist",
@@ -44,6 +49,7 @@ pub static REGISTRY_NOT_ALLOWED: Check = Check {
     remediation: "Pull the image from an allowed registry (mirror it there first).",
 };
 
+/// Every workload hygiene check.
 pub static CHECKS: &[&Check] = &[
     &IMAGE_NO_DIGEST,
     &REGISTRY_NOT_ALLOWED,
@@ -59,11 +65,14 @@ pub struct ImageRef<'a> {
     pub registry: &'a str,
     /// The repository path without the registry.
     pub repository: &'a str,
+    /// The tag, if any.
     pub tag: Option<&'a str>,
+    /// The digest, if any.
     pub digest: Option<&'a str>,
 }
 
 impl<'a> ImageRef<'a> {
+    /// Splits an image reference into name, tag and digest.
     pub fn parse(s: &'a str) -> Self {
         let (name, digest) = match s.split_once('@') {
             Some((n, d)) => (n, Some(d)),
@@ -109,6 +118,7 @@ fn allowed(image: &ImageRef<'_>, entry: &str) -> bool {
     full == entry || full.starts_with(&format!("{entry}/"))
 }
 
+/// Checks one pod template's hygiene.
 pub fn check(t: &PodTemplate<'_>, opts: &Options, out: &mut Vec<Misconfiguration>) {
     let o = t.object;
     let all = t

@@ -15,17 +15,23 @@ use crate::Check;
 /// One Kubernetes object from a manifest.
 #[derive(Clone, Debug)]
 pub struct Object {
+    /// The file it came from.
     pub file: String,
+    /// `apiVersion`.
     pub api_version: String,
+    /// `kind`.
     pub kind: String,
+    /// `metadata.name` (or `generateName`).
     pub name: String,
     /// As the manifest says; `None` when it does not (`kubectl apply` then uses the
     /// context's namespace, `default` unless configured).
     pub namespace: Option<String>,
+    /// The whole object.
     pub node: Node,
 }
 
 impl Object {
+    /// The object as a finding names it.
     pub fn resource(&self) -> ResourceRef {
         ResourceRef {
             kind: self.kind.clone(),
@@ -51,8 +57,11 @@ impl Object {
 
 /// A workload's pod template: the metadata and spec every pod it creates gets.
 pub struct PodTemplate<'a> {
+    /// The workload.
     pub object: &'a Object,
+    /// The template's metadata.
     pub meta: &'a Node,
+    /// The template's pod spec.
     pub spec: &'a Node,
 }
 

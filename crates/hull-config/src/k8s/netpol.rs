@@ -15,6 +15,7 @@ use crate::yaml::Node;
 use crate::Check;
 use hull_types::Misconfiguration;
 
+/// `k8s-netpol-no-default-deny-ingress`: Namespace has no default-deny ingress NetworkPolicy.
 pub static NO_DEFAULT_DENY_INGRESS: Check = Check {
     id: "k8s-netpol-no-default-deny-ingress",
     title: "Namespace has no default-deny ingress NetworkPolicy",
@@ -22,6 +23,7 @@ pub static NO_DEFAULT_DENY_INGRESS: Check = Check {
     remediation: "Add a NetworkPolicy with `podSelector: {}`, policyTypes [Ingress] and no ingress rules, then allow what each workload needs.",
 };
 
+/// `k8s-netpol-no-default-deny-egress`: Namespace has no default-deny egress NetworkPolicy.
 pub static NO_DEFAULT_DENY_EGRESS: Check = Check {
     id: "k8s-netpol-no-default-deny-egress",
     title: "Namespace has no default-deny egress NetworkPolicy",
@@ -29,6 +31,7 @@ pub static NO_DEFAULT_DENY_EGRESS: Check = Check {
     remediation: "Add a NetworkPolicy with `podSelector: {}`, policyTypes [Egress] and no egress rules, then allow what each workload needs (DNS included).",
 };
 
+/// `k8s-netpol-workload-not-selected`: Workload not selected by any NetworkPolicy.
 pub static UNSELECTED_WORKLOAD: Check = Check {
     id: "k8s-netpol-workload-not-selected",
     title: "Workload not selected by any NetworkPolicy",
@@ -37,6 +40,7 @@ pub static UNSELECTED_WORKLOAD: Check = Check {
         "Select the workload's pods with a NetworkPolicy (or add a namespace-wide default deny).",
 };
 
+/// `k8s-netpol-allow-all-ingress`: NetworkPolicy allows ingress from anywhere.
 pub static ALLOW_ALL_INGRESS: Check = Check {
     id: "k8s-netpol-allow-all-ingress",
     title: "NetworkPolicy allows ingress from anywhere",
@@ -44,6 +48,7 @@ pub static ALLOW_ALL_INGRESS: Check = Check {
     remediation: "Name the sources in `from` (pod, namespace selectors or narrow ipBlocks).",
 };
 
+/// `k8s-netpol-allow-all-egress`: NetworkPolicy allows egress to anywhere.
 pub static ALLOW_ALL_EGRESS: Check = Check {
     id: "k8s-netpol-allow-all-egress",
     title: "NetworkPolicy allows egress to anywhere",
@@ -51,6 +56,7 @@ pub static ALLOW_ALL_EGRESS: Check = Check {
     remediation: "Name the destinations in `to` (pod, namespace selectors or narrow ipBlocks).",
 };
 
+/// Every NetworkPolicy check.
 pub static CHECKS: &[&Check] = &[
     &ALLOW_ALL_EGRESS,
     &ALLOW_ALL_INGRESS,
@@ -75,6 +81,7 @@ fn open_peer(peer: &Node) -> bool {
     matches!(cidr, Some("0.0.0.0/0") | Some("::/0")) && peer.at("ipBlock.except").items().is_empty()
 }
 
+/// Checks NetworkPolicy coverage across all objects.
 pub fn check(objects: &[Object], out: &mut Vec<Misconfiguration>) {
     let policies: Vec<&Object> = objects
         .iter()

@@ -15,11 +15,14 @@ use crate::yaml::Node;
 /// A Pod Security Standards level. `Restricted` includes every `Baseline` control.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// The baseline profile.
     Baseline,
+    /// The restricted profile (baseline included).
     Restricted,
 }
 
 impl Level {
+    /// Parses `baseline` or `restricted`.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "baseline" => Some(Self::Baseline),
@@ -32,14 +35,18 @@ impl Level {
 /// One way a pod breaks a control.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
+    /// Where.
     pub line: u32,
+    /// What.
     pub detail: String,
 }
 
 /// A control: the check it reports as, its level, and its test.
 #[derive(Debug)]
 pub struct Control {
+    /// The check it reports as.
     pub check: Check,
+    /// The profile it belongs to.
     pub level: Level,
     /// The admission controller's check id, for reference and for the fixture tests.
     pub upstream_id: &'static str,

@@ -7,6 +7,7 @@ use super::Object;
 use crate::yaml::Node;
 use crate::Check;
 
+/// `k8s-rbac-wildcard`: Role grants wildcard access.
 pub static WILDCARD: Check = Check {
     id: "k8s-rbac-wildcard",
     title: "Role grants wildcard access",
@@ -14,6 +15,7 @@ pub static WILDCARD: Check = Check {
     remediation: "List the verbs, resources and API groups the subject needs instead of `*`.",
 };
 
+/// `k8s-rbac-escalation-verbs`: Role can escalate privileges (escalate, bind or impersonate).
 pub static ESCALATION_VERBS: Check = Check {
     id: "k8s-rbac-escalation-verbs",
     title: "Role can escalate privileges (escalate, bind or impersonate)",
@@ -22,6 +24,7 @@ pub static ESCALATION_VERBS: Check = Check {
         "Remove the escalate, bind and impersonate verbs unless the subject administers RBAC.",
 };
 
+/// `k8s-rbac-secrets-cluster-wide`: ClusterRole reads Secrets in every namespace.
 pub static SECRETS_CLUSTER_WIDE: Check = Check {
     id: "k8s-rbac-secrets-cluster-wide",
     title: "ClusterRole reads Secrets in every namespace",
@@ -30,6 +33,7 @@ pub static SECRETS_CLUSTER_WIDE: Check = Check {
         "Grant get/list/watch on secrets with a namespaced Role, for the named secrets only.",
 };
 
+/// `k8s-rbac-pods-exec`: Role allows exec into pods.
 pub static PODS_EXEC: Check = Check {
     id: "k8s-rbac-pods-exec",
     title: "Role allows exec into pods",
@@ -38,6 +42,7 @@ pub static PODS_EXEC: Check = Check {
         "Remove pods/exec (and pods/attach) unless the subject is an operator that needs it.",
 };
 
+/// `k8s-rbac-cluster-admin-binding`: cluster-admin bound to a non-system subject.
 pub static CLUSTER_ADMIN_BINDING: Check = Check {
     id: "k8s-rbac-cluster-admin-binding",
     title: "cluster-admin bound to a non-system subject",
@@ -46,6 +51,7 @@ pub static CLUSTER_ADMIN_BINDING: Check = Check {
         "Bind a narrower role; keep cluster-admin for system groups and break-glass access.",
 };
 
+/// `k8s-default-service-account-token`: Workload mounts the default service account token.
 pub static DEFAULT_SA_TOKEN: Check = Check {
     id: "k8s-default-service-account-token",
     title: "Workload mounts the default service account token",
@@ -53,6 +59,7 @@ pub static DEFAULT_SA_TOKEN: Check = Check {
     remediation: "Use a dedicated service account, or set automountServiceAccountToken: false.",
 };
 
+/// Every RBAC check.
 pub static CHECKS: &[&Check] = &[
     &DEFAULT_SA_TOKEN,
     &CLUSTER_ADMIN_BINDING,
@@ -69,6 +76,7 @@ fn strings(n: &Node) -> Vec<String> {
         .collect()
 }
 
+/// Checks RBAC objects.
 pub fn check(objects: &[Object], out: &mut Vec<Misconfiguration>) {
     for o in objects {
         match o.kind.as_str() {

@@ -24,12 +24,19 @@ const MAX_DATA: usize = 256 << 20;
 /// The fields of one installed package that hull records.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RpmHeader {
+    /// `NAME`.
     pub name: String,
+    /// `VERSION`.
     pub version: String,
+    /// `RELEASE`.
     pub release: String,
+    /// `EPOCH`.
     pub epoch: Option<u32>,
+    /// `ARCH`.
     pub arch: Option<String>,
+    /// `SOURCERPM`.
     pub source_rpm: Option<String>,
+    /// `LICENSE`.
     pub license: Option<String>,
 }
 
@@ -117,6 +124,7 @@ const RPMFILE_GHOST: u32 = 1 << 6;
 /// (directories and symlinks have an empty digest), `%config` and `%ghost` files left out.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RpmFiles {
+    /// `NAME`.
     pub name: String,
     /// `(absolute path, digest bytes)`.
     pub files: Vec<(String, Vec<u8>)>,
