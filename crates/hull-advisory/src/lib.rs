@@ -10,7 +10,7 @@ mod store;
 mod update;
 
 pub use osv::{package_key, Advisory, Affected, Event, Range, RangeKind, Rating, SeveritySource};
-pub use store::{Database, DbError, ImportReport, Status};
+pub use store::{Cause, Database, DbError, ImportReport, Status};
 pub use update::{
     downloaded, fetch, FetchStatus, Fetched, UpdateOptions, DEFAULT_MIRROR, MATCHED_ECOSYSTEMS,
 };

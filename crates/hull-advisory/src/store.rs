@@ -19,27 +19,33 @@ const MAX_DOC: u64 = 16 << 20;
 /// An OSV zip with more entries than this is refused (the largest ecosystem has ~200,000).
 const MAX_ZIP_ENTRIES: usize = 2_000_000;
 
-#[derive(Clone, Debug, thiserror::Error)]
+/// The cause of a [`DbError`]: shared, so the error stays `Clone` (matching hands it across
+/// threads) while `source()` still reaches the original error.
+pub type Cause = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+
 /// Why the advisory database could not be built or read.
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("advisory database {path}: {reason}")]
     /// The database file itself (SQLite, schema version, a crafted file).
+    #[error("advisory database {path}: {source}")]
     Db {
         /// The database file.
         path: String,
-        /// What went wrong.
-        reason: String,
+        /// What went wrong, kept as the error it was (SQLite, I/O, decoding).
+        #[source]
+        source: Cause,
     },
-    #[error("{path}: {reason}")]
-    /// An OSV source (a zip, a directory, a document).
+    /// An OSV source (a zip, a directory, a document, a mirror URL).
+    #[error("{path}: {source}")]
     Source {
         /// The source.
         path: String,
-        /// What went wrong.
-        reason: String,
+        /// What went wrong, kept as the error it was.
+        #[source]
+        source: Cause,
     },
-    #[error("no advisory database at {0}: run `hull db import` first")]
     /// No database at this path.
+    #[error("no advisory database at {0}: run `hull db import` first")]
     Missing(String),
 }
 
@@ -81,10 +87,10 @@ pub struct Database {
     path: PathBuf,
 }
 
-fn db_err(path: &Path, e: impl std::fmt::Display) -> DbError {
+fn db_err(path: &Path, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> DbError {
     DbError::Db {
         path: path.display().to_string(),
-        reason: e.to_string(),
+        source: Cause::from(e.into()),
     }
 }
 
@@ -388,19 +394,16 @@ type Sink<'a> = dyn FnMut(&str, Result<&[u8], String>) -> Result<(), DbError> + 
 /// Feeds every OSV document of a source to `add`.
 fn read_source(src: &Path, add: &mut Sink<'_>) -> Result<(), DbError> {
     let shown = src.display().to_string();
-    let serr = |reason: String| DbError::Source {
+    let serr = |reason: Box<dyn std::error::Error + Send + Sync>| DbError::Source {
         path: shown.clone(),
-        reason,
+        source: Cause::from(reason),
     };
-    let meta = std::fs::metadata(src).map_err(|e| serr(e.to_string()))?;
+    let meta = std::fs::metadata(src).map_err(|e| serr(e.into()))?;
     if meta.is_dir() {
         let mut files = Vec::new();
         let mut stack = vec![src.to_path_buf()];
         while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d)
-                .map_err(|e| serr(e.to_string()))?
-                .flatten()
-            {
+            for e in std::fs::read_dir(&d).map_err(|e| serr(e.into()))?.flatten() {
                 let p = e.path();
                 match e.file_type() {
                     Ok(t) if t.is_dir() => stack.push(p),
@@ -413,8 +416,8 @@ fn read_source(src: &Path, add: &mut Sink<'_>) -> Result<(), DbError> {
         }
         files.sort();
         for f in files {
-            let bytes = read_bounded(std::fs::File::open(&f).map_err(|e| serr(e.to_string()))?)
-                .map_err(|e| serr(format!("{}: {e}", f.display())))?;
+            let bytes = read_bounded(std::fs::File::open(&f).map_err(|e| serr(e.into()))?)
+                .map_err(|e| serr(format!("{}: {e}", f.display()).into()))?;
             add(&f.display().to_string(), Ok(&bytes))?;
         }
         return Ok(());
@@ -422,15 +425,14 @@ fn read_source(src: &Path, add: &mut Sink<'_>) -> Result<(), DbError> {
     let mut head = [0u8; 4];
     let n = std::fs::File::open(src)
         .and_then(|mut f| f.read(&mut head))
-        .map_err(|e| serr(e.to_string()))?;
+        .map_err(|e| serr(e.into()))?;
     if head[..n].starts_with(b"PK\x03\x04") {
-        let f = std::fs::File::open(src).map_err(|e| serr(e.to_string()))?;
-        let mut zip = zip::ZipArchive::new(f).map_err(|e| serr(format!("zip: {e}")))?;
+        let f = std::fs::File::open(src).map_err(|e| serr(e.into()))?;
+        let mut zip = zip::ZipArchive::new(f).map_err(|e| serr(Box::new(e)))?;
         if zip.len() > MAX_ZIP_ENTRIES {
-            return Err(serr(format!(
-                "{} entries, more than {MAX_ZIP_ENTRIES}",
-                zip.len()
-            )));
+            return Err(serr(
+                format!("{} entries, more than {MAX_ZIP_ENTRIES}", zip.len()).into(),
+            ));
         }
         for i in 0..zip.len() {
             // One entry hull cannot read (bzip2, say, or a broken header) is skipped and
@@ -457,8 +459,8 @@ fn read_source(src: &Path, add: &mut Sink<'_>) -> Result<(), DbError> {
         }
         return Ok(());
     }
-    let bytes = read_bounded(std::fs::File::open(src).map_err(|e| serr(e.to_string()))?)
-        .map_err(|e| serr(e.to_string()))?;
+    let bytes = read_bounded(std::fs::File::open(src).map_err(|e| serr(e.into()))?)
+        .map_err(|e| serr(e.into()))?;
     add(&shown, Ok(&bytes))
 }
 

@@ -90,11 +90,11 @@ fn file_stem(ecosystem: &str) -> String {
 /// Fetches every ecosystem's `all.zip` that changed since the last fetch.
 pub fn fetch(opts: &UpdateOptions) -> Result<Vec<Fetched>, DbError> {
     let dir = &opts.download_dir;
-    let err = |what: &str, reason: String| DbError::Source {
+    let err = |what: &str, reason: Box<dyn std::error::Error + Send + Sync>| DbError::Source {
         path: what.to_string(),
-        reason,
+        source: crate::store::Cause::from(reason),
     };
-    std::fs::create_dir_all(dir).map_err(|e| err(&dir.display().to_string(), e.to_string()))?;
+    std::fs::create_dir_all(dir).map_err(|e| err(&dir.display().to_string(), e.into()))?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_connect(Some(Duration::from_secs(30).min(opts.timeout)))
@@ -123,7 +123,7 @@ pub fn fetch(opts: &UpdateOptions) -> Result<Vec<Fetched>, DbError> {
         if let Some(m) = &old.last_modified {
             req = req.header("If-Modified-Since", m);
         }
-        let resp = req.call().map_err(|e| err(&url, e.to_string()))?;
+        let resp = req.call().map_err(|e| err(&url, Box::new(e)))?;
         match resp.status().as_u16() {
             304 => {
                 out.push(Fetched {
@@ -134,7 +134,7 @@ pub fn fetch(opts: &UpdateOptions) -> Result<Vec<Fetched>, DbError> {
                 continue;
             }
             200 => {}
-            s => return Err(err(&url, format!("HTTP {s}"))),
+            s => return Err(err(&url, format!("HTTP {s}").into())),
         }
         let header = |name: &str| {
             resp.headers()
@@ -148,29 +148,31 @@ pub fn fetch(opts: &UpdateOptions) -> Result<Vec<Fetched>, DbError> {
             last_modified: header("last-modified"),
         };
         // Written beside the old zip and renamed over it only when complete.
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| err(&url, e.to_string()))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| err(&url, e.into()))?;
         let mut body = resp.into_body().into_reader().take(opts.max_bytes + 1);
         let mut buf = vec![0u8; 1 << 16];
         let mut total = 0u64;
         loop {
-            let n = body.read(&mut buf).map_err(|e| err(&url, e.to_string()))?;
+            let n = body.read(&mut buf).map_err(|e| err(&url, e.into()))?;
             if n == 0 {
                 break;
             }
             total += n as u64;
             if total > opts.max_bytes {
-                return Err(err(&url, format!("larger than {} bytes", opts.max_bytes)));
+                return Err(err(
+                    &url,
+                    format!("larger than {} bytes", opts.max_bytes).into(),
+                ));
             }
-            tmp.write_all(&buf[..n])
-                .map_err(|e| err(&url, e.to_string()))?;
+            tmp.write_all(&buf[..n]).map_err(|e| err(&url, e.into()))?;
         }
         tmp.persist(&zip_path)
-            .map_err(|e| err(&url, e.error.to_string()))?;
+            .map_err(|e| err(&url, e.error.into()))?;
         std::fs::write(
             &meta_path,
             serde_json::to_vec(&validators).unwrap_or_default(),
         )
-        .map_err(|e| err(&meta_path.display().to_string(), e.to_string()))?;
+        .map_err(|e| err(&meta_path.display().to_string(), e.into()))?;
         out.push(Fetched {
             ecosystem: eco.clone(),
             path: zip_path,
