@@ -298,6 +298,25 @@ impl SecretArgs {
     }
 }
 
+impl ConfigArgs {
+    /// The configuration checks' options (`--pss-level`, `--allowed-registries`).
+    pub fn options(&self) -> Result<hull_scan::options::ConfigOptions, crate::Failure> {
+        let level = hull_scan::options::PssLevel::parse(&self.pss_level).ok_or_else(|| {
+            crate::usage(anyhow::anyhow!(
+                "--pss-level must be baseline or restricted, got {:?}",
+                self.pss_level
+            ))
+        })?;
+        Ok(hull_scan::options::ConfigOptions {
+            k8s: hull_scan::options::K8sOptions {
+                level,
+                allowed_registries: self.allowed_registries.clone(),
+            },
+            ..Default::default()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::ValueEnum;

@@ -7,24 +7,25 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use hull_report::{Format, RenderOptions};
-use hull_scan::options::{OpenOptions, Platform, PssLevel, RegistryOptions, SourceKind};
+use hull_scan::options::{OpenOptions, Platform, RegistryOptions, SourceKind};
 use hull_scan::{ConfigInput, ErrorClass, ScanPlan, Target};
 use hull_types::Scanner;
 
 mod args;
 mod db;
 mod gate;
+mod output;
 mod progress;
 
-use args::{ConfigArgs, K8sArgs, ScanArgs};
+use args::{K8sArgs, ScanArgs};
+use output::{outputs, write_out, Order};
 
 /// Exit codes, as documented in the README (a failed policy's is the policy's: 1 unless
 /// `--exit-code` says otherwise).
@@ -121,48 +122,6 @@ enum Mode {
     Scan,
     /// CycloneDX, the inventory alone unless `--scanners vuln`.
     Sbom,
-}
-
-/// Positions of the `--format` and `--output` arguments on the command line.
-type Order = (Vec<usize>, Vec<usize>);
-
-/// Pairs each `--output` with the `--format` before it; the format left without one (at
-/// most one) goes to standard output. No `--format`: the default, to the one output given.
-fn outputs(
-    formats: &[Format],
-    files: &[PathBuf],
-    order: &Order,
-    default: Format,
-) -> Result<Vec<(Format, Option<PathBuf>)>, Failure> {
-    if formats.is_empty() {
-        if files.len() > 1 {
-            return Err(usage(anyhow!("several --output need a --format each")));
-        }
-        return Ok(vec![(default, files.first().cloned())]);
-    }
-    let (fi, oi) = order;
-    let mut out: Vec<(Format, Option<PathBuf>)> = formats.iter().map(|f| (*f, None)).collect();
-    for (k, file) in files.iter().enumerate() {
-        let at = oi.get(k).copied().unwrap_or(usize::MAX);
-        let slot = (0..formats.len())
-            .rev()
-            .find(|&j| fi.get(j).copied().unwrap_or(0) < at && out[j].1.is_none());
-        match slot {
-            Some(j) => out[j].1 = Some(file.clone()),
-            None => {
-                return Err(usage(anyhow!(
-                    "--output {} has no --format before it",
-                    file.display()
-                )))
-            }
-        }
-    }
-    if out.iter().filter(|(_, o)| o.is_none()).count() > 1 {
-        return Err(usage(anyhow!(
-            "only one --format can go to standard output; give the others an --output"
-        )));
-    }
-    Ok(out)
 }
 
 fn scan(a: ScanArgs, mode: Mode, order: Order) -> Result<(), Failure> {
@@ -327,24 +286,6 @@ fn k8s(a: K8sArgs, order: Order) -> Result<(), Failure> {
     gate::verdict(&report)
 }
 
-impl ConfigArgs {
-    fn options(&self) -> Result<hull_scan::options::ConfigOptions, Failure> {
-        let level = PssLevel::parse(&self.pss_level).ok_or_else(|| {
-            usage(anyhow!(
-                "--pss-level must be baseline or restricted, got {:?}",
-                self.pss_level
-            ))
-        })?;
-        Ok(hull_scan::options::ConfigOptions {
-            k8s: hull_scan::options::K8sOptions {
-                level,
-                allowed_registries: self.allowed_registries.clone(),
-            },
-            ..Default::default()
-        })
-    }
-}
-
 /// Seconds since the epoch; `SOURCE_DATE_EPOCH` pins it for reproducible output.
 pub(crate) fn now() -> i64 {
     std::env::var("SOURCE_DATE_EPOCH")
@@ -355,18 +296,4 @@ pub(crate) fn now() -> i64 {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64)
         })
-}
-
-pub(crate) fn write_out(path: Option<&PathBuf>, s: &str) -> anyhow::Result<()> {
-    match path {
-        Some(p) => std::fs::write(p, s).with_context(|| format!("writing {}", p.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`hull scan … | head`) is not an error worth a message.
-            match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                r => r.context("writing to standard output"),
-            }
-        }
-    }
 }
