@@ -12,21 +12,7 @@ use hull_types::{ScanReport, Scanner, Severity};
 
 use crate::RenderOptions;
 
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::escape_markup as esc;
 
 const LEVELS: [Severity; 5] = [
     Severity::Critical,
@@ -46,84 +32,17 @@ fn colour(s: Severity) -> &'static str {
     }
 }
 
-/// A finding row: scanner, severity, id, where, detail, layer.
-type Row = (Scanner, Severity, String, String, String, String);
-
-fn rows(report: &ScanReport) -> Vec<Row> {
-    let layer = |d: Option<&hull_types::Digest>| d.map_or(String::new(), |d| d.short().to_string());
-    let mut out: Vec<Row> = Vec::new();
-    for v in &report.vulnerabilities {
-        let detail = match &v.fixed {
-            Some(f) => format!("fixed in {f}"),
-            None => "no fix yet".into(),
-        };
-        let detail = match &v.summary {
-            Some(s) => format!("{detail}; {s}"),
-            None => detail,
-        };
-        out.push((
-            Scanner::Vuln,
-            v.level(),
-            v.id.clone(),
-            format!("{} {}", v.package, v.version),
-            detail,
-            layer(v.location.as_ref().and_then(|l| l.layer.as_ref())),
-        ));
-    }
-    for m in &report.misconfigurations {
-        let at = m
-            .line
-            .map_or(m.target.clone(), |l| format!("{}:{l}", m.target));
-        out.push((
-            Scanner::Misconfig,
-            m.severity,
-            m.check.clone(),
-            at,
-            m.message.clone(),
-            String::new(),
-        ));
-    }
-    for s in &report.secrets {
-        let at = if s.line > 0 {
-            format!("{}:{}", s.target, s.line)
-        } else {
-            s.target.clone()
-        };
-        let mut l = layer(s.layer.as_ref().map(|l| &l.diff_id));
-        if let Some(d) = &s.deleted_in {
-            l.push_str(&format!(" (deleted in layer {})", d.index));
-        }
-        out.push((
-            Scanner::Secret,
-            s.severity,
-            s.rule.clone(),
-            at,
-            format!("{} ({})", s.description, s.redacted),
-            l,
-        ));
-    }
-    for d in &report.detections {
-        out.push((
-            d.kind.scanner(),
-            d.severity,
-            d.rule.clone(),
-            d.target.clone(),
-            format!("{} ({})", d.description, d.matched),
-            layer(d.layer.as_ref().map(|l| &l.diff_id)),
-        ));
-    }
-    out.sort_by(|a, b| {
-        b.1.cmp(&a.1)
-            .then_with(|| (a.0, &a.2, &a.3).cmp(&(b.0, &b.2, &b.3)))
-    });
-    out
-}
+use crate::Row;
 
 /// A horizontal stacked bar per scanner, one segment per severity.
 fn chart(rows: &[Row]) -> String {
     let mut counts: BTreeMap<Scanner, BTreeMap<Severity, usize>> = BTreeMap::new();
     for r in rows {
-        *counts.entry(r.0).or_default().entry(r.1).or_default() += 1;
+        *counts
+            .entry(r.scanner)
+            .or_default()
+            .entry(r.severity)
+            .or_default() += 1;
     }
     let max = counts
         .values()
@@ -238,7 +157,7 @@ if(location.hash==='#selftest'&&findings){
 
 pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
     let img = &report.image;
-    let all = rows(report);
+    let all = crate::rows(report);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -290,7 +209,15 @@ pub(crate) fn render(report: &ScanReport, opts: &RenderOptions) -> String {
         all.len()
     );
     let _ = writeln!(out, "<table class=\"sortable\" id=\"findings\"><thead><tr><th>scanner</th><th>severity</th><th>id</th><th>where</th><th>detail</th><th>layer</th></tr></thead><tbody>");
-    for (sc, sev, id, at, detail, layer) in &all {
+    for Row {
+        scanner: sc,
+        severity: sev,
+        id,
+        at,
+        detail,
+        layer,
+    } in &all
+    {
         let _ = writeln!(
             out,
             "<tr><td>{sc}</td><td class=\"sev sev-{sev}\" data-key=\"{}\">{sev}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",

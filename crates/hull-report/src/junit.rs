@@ -9,24 +9,7 @@ use hull_types::{ScanReport, Scanner, Severity};
 
 use crate::RenderOptions;
 
-/// Text for XML: markup escaped, and characters XML 1.0 cannot hold dropped (input bytes may
-/// be anything).
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::escape_markup as esc;
 
 /// A `classname`: dotted, without whitespace (the schema's token type collapses it anyway).
 fn class(scanner: Scanner, target: &str) -> String {

@@ -172,6 +172,107 @@ pub(crate) fn content_uuid(report: &ScanReport) -> String {
     )
 }
 
+/// One finding of any scanner as the people-facing formats (HTML, Markdown) list it.
+pub(crate) struct Row {
+    pub scanner: hull_types::Scanner,
+    pub severity: hull_types::Severity,
+    pub id: String,
+    /// `package version`, `file:line`, or the object.
+    pub at: String,
+    pub detail: String,
+    /// The short diff_id of the layer holding it, and the one that deleted it.
+    pub layer: String,
+}
+
+/// Every finding as a [`Row`], most severe first.
+pub(crate) fn rows(report: &ScanReport) -> Vec<Row> {
+    use hull_types::Scanner;
+    let short = |d: Option<&hull_types::Digest>| d.map_or(String::new(), |d| d.short().to_string());
+    let mut out = Vec::new();
+    for v in &report.vulnerabilities {
+        let mut detail = match &v.fixed {
+            Some(f) => format!("fixed in {f}"),
+            None => "no fix yet".into(),
+        };
+        if let Some(s) = &v.summary {
+            detail.push_str(&format!("; {s}"));
+        }
+        out.push(Row {
+            scanner: Scanner::Vuln,
+            severity: v.level(),
+            id: v.id.clone(),
+            at: format!("{} {}", v.package, v.version),
+            detail,
+            layer: short(v.location.as_ref().and_then(|l| l.layer.as_ref())),
+        });
+    }
+    for m in &report.misconfigurations {
+        out.push(Row {
+            scanner: Scanner::Misconfig,
+            severity: m.severity,
+            id: m.check.clone(),
+            at: m
+                .line
+                .map_or(m.target.clone(), |l| format!("{}:{l}", m.target)),
+            detail: m.message.clone(),
+            layer: String::new(),
+        });
+    }
+    for s in &report.secrets {
+        let mut layer = short(s.layer.as_ref().map(|l| &l.diff_id));
+        if let Some(d) = &s.deleted_in {
+            layer.push_str(&format!(" (deleted in layer {})", d.index));
+        }
+        out.push(Row {
+            scanner: Scanner::Secret,
+            severity: s.severity,
+            id: s.rule.clone(),
+            at: if s.line > 0 {
+                format!("{}:{}", s.target, s.line)
+            } else {
+                s.target.clone()
+            },
+            detail: format!("{} ({})", s.description, s.redacted),
+            layer,
+        });
+    }
+    for d in &report.detections {
+        out.push(Row {
+            scanner: d.kind.scanner(),
+            severity: d.severity,
+            id: d.rule.clone(),
+            at: d.target.clone(),
+            detail: format!("{} ({})", d.description, d.matched),
+            layer: short(d.layer.as_ref().map(|l| &l.diff_id)),
+        });
+    }
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| (a.scanner, &a.id, &a.at).cmp(&(b.scanner, &b.id, &b.at)))
+    });
+    out
+}
+
+/// Text made safe for HTML and XML: markup escaped, and control characters neither can
+/// hold dropped (findings quote file names from hostile images).
+pub(crate) fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Packages with their purls, in report order.
 pub(crate) fn with_purls(report: &ScanReport) -> Vec<(&Package, String)> {
     report

@@ -30,64 +30,6 @@ fn esc(s: &str) -> String {
     out
 }
 
-/// (scanner, severity, id, target, detail) of every finding, most severe first.
-fn rows(report: &ScanReport) -> Vec<(Scanner, Severity, String, String, String)> {
-    let mut out = Vec::new();
-    for v in &report.vulnerabilities {
-        let fix = v
-            .fixed
-            .as_deref()
-            .map_or("no fix yet".into(), |f| format!("fixed in {f}"));
-        out.push((
-            Scanner::Vuln,
-            v.level(),
-            v.id.clone(),
-            format!("{} {}", v.package, v.version),
-            fix,
-        ));
-    }
-    for m in &report.misconfigurations {
-        let at = m
-            .line
-            .map_or(m.target.clone(), |l| format!("{}:{l}", m.target));
-        out.push((
-            Scanner::Misconfig,
-            m.severity,
-            m.check.clone(),
-            at,
-            m.message.clone(),
-        ));
-    }
-    for s in &report.secrets {
-        let at = if s.line > 0 {
-            format!("{}:{}", s.target, s.line)
-        } else {
-            s.target.clone()
-        };
-        out.push((
-            Scanner::Secret,
-            s.severity,
-            s.rule.clone(),
-            at,
-            s.redacted.clone(),
-        ));
-    }
-    for d in &report.detections {
-        out.push((
-            d.kind.scanner(),
-            d.severity,
-            d.rule.clone(),
-            d.target.clone(),
-            d.description.clone(),
-        ));
-    }
-    out.sort_by(|a, b| {
-        b.1.cmp(&a.1)
-            .then_with(|| (a.0, &a.2, &a.3).cmp(&(b.0, &b.2, &b.3)))
-    });
-    out
-}
-
 pub(crate) fn render(report: &ScanReport, _opts: &RenderOptions) -> String {
     let mut out = String::new();
     let icon = match &report.policy {
@@ -99,11 +41,15 @@ pub(crate) fn render(report: &ScanReport, _opts: &RenderOptions) -> String {
     if let Some(p) = &report.policy {
         let _ = writeln!(out, "**{}**\n", esc(&p.summary));
     }
-    let all = rows(report);
+    let all = crate::rows(report);
     // Counts by scanner and severity.
     let mut counts: BTreeMap<Scanner, BTreeMap<Severity, usize>> = BTreeMap::new();
     for r in &all {
-        *counts.entry(r.0).or_default().entry(r.1).or_default() += 1;
+        *counts
+            .entry(r.scanner)
+            .or_default()
+            .entry(r.severity)
+            .or_default() += 1;
     }
     let levels = [
         Severity::Critical,
@@ -159,7 +105,8 @@ pub(crate) fn render(report: &ScanReport, _opts: &RenderOptions) -> String {
         );
         let _ = writeln!(out, "| scanner | severity | id | where | detail |");
         let _ = writeln!(out, "|---|---|---|---|---|");
-        for (i, (sc, sev, id, at, detail)) in all.iter().enumerate() {
+        for (i, r) in all.iter().enumerate() {
+            let (sc, sev, id, at, detail) = (r.scanner, r.severity, &r.id, &r.at, &r.detail);
             let line = format!(
                 "| {sc} | {sev} | `{}` | {} | {} |\n",
                 esc(id),
