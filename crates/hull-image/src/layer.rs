@@ -867,20 +867,13 @@ mod tests {
         }
     }
 
+    /// A layer tar of plain files with raw names (`..` kept, as a hostile tool writes them).
     fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut b = tar::Builder::new(Vec::new());
-        for (name, data) in entries {
-            let mut h = tar::Header::new_gnu();
-            h.set_size(data.len() as u64);
-            h.set_mode(0o644);
-            h.set_entry_type(tar::EntryType::Regular);
-            // set_path refuses `..`; write the raw name like a hostile tool would.
-            let raw = &mut h.as_old_mut().name;
-            raw[..name.len()].copy_from_slice(name.as_bytes());
-            h.set_cksum();
-            b.append(&h, *data).unwrap();
-        }
-        b.into_inner().unwrap()
+        let entries: Vec<hull_testkit::E<'_>> = entries
+            .iter()
+            .map(|(n, d)| hull_testkit::E::File(n, d))
+            .collect();
+        hull_testkit::layer(&entries)
     }
 
     fn sha(b: &[u8]) -> Digest {
