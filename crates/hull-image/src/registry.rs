@@ -36,6 +36,8 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// An authenticated session with one repository of one registry.
 pub struct RegistryClient {
     agent: Agent,
+    /// `host[:port]` the API is spoken to.
+    host: String,
     base: String,
     registry: String,
     repository: String,
@@ -44,15 +46,48 @@ pub struct RegistryClient {
     auth: Mutex<Option<String>>,
 }
 
+/// The host part of `host[:port]` (IPv6 in brackets kept whole).
+fn host_only(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match host.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// Whether `host[:port]` is this machine: an IP literal that is a loopback address, or a
+/// name every address of which is loopback (`localhost`). A name that merely starts with
+/// `127.` (`127.evil.example`) is not: plain HTTP goes only where it cannot leave the host.
 fn is_loopback(host: &str) -> bool {
-    let h = host.rsplit_once(':').map_or(host, |(h, p)| {
-        if p.bytes().all(|b| b.is_ascii_digit()) {
-            h
-        } else {
-            host
+    use std::net::{IpAddr, ToSocketAddrs};
+    let h = host_only(host);
+    if let Ok(ip) = h.parse::<IpAddr>() {
+        return ip.is_loopback();
+    }
+    if h != "localhost" {
+        return false;
+    }
+    match (h, 0u16).to_socket_addrs() {
+        Ok(addrs) => {
+            let addrs: Vec<_> = addrs.collect();
+            !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback())
         }
-    });
-    matches!(h, "localhost" | "127.0.0.1" | "[::1]" | "::1") || h.starts_with("127.")
+        Err(_) => false,
+    }
+}
+
+/// Whether credentials may go to a token `realm`: over TLS, or to the registry's own host
+/// (a registry must not be able to send a user's password in the clear to any server it
+/// names).
+fn may_send_credentials(realm: &str, registry_host: &str) -> bool {
+    if realm.starts_with("https://") {
+        return true;
+    }
+    let rest = realm.strip_prefix("http://").unwrap_or(realm);
+    let realm_host = rest.split(['/', '?']).next().unwrap_or(rest);
+    host_only(realm_host).eq_ignore_ascii_case(host_only(registry_host))
 }
 
 impl RegistryClient {
@@ -77,6 +112,7 @@ impl RegistryClient {
             .or_else(|| credentials_for(&r.registry, opts.auth_file.as_deref()));
         RegistryClient {
             agent,
+            host: host.clone(),
             base: format!("{scheme}://{host}/v2/{}", r.repository),
             registry: r.registry.clone(),
             repository: r.repository.clone(),
@@ -166,7 +202,7 @@ impl RegistryClient {
                     .unwrap_or_else(|| format!("repository:{}:pull", self.repository));
                 url.push_str(&format!("scope={}", url_encode(&scope)));
                 let mut req = self.agent.get(&url);
-                if let Some(b) = &basic {
+                if let Some(b) = basic.as_ref().filter(|_| may_send_credentials(realm, &self.host)) {
                     req = req.header("Authorization", b);
                 }
                 let resp = req.call().map_err(|e| self.err(format!("token {url}: {e}")))?;
@@ -362,7 +398,34 @@ mod tests {
     #[test]
     fn loopback() {
         assert!(is_loopback("127.0.0.1:5000"));
+        assert!(is_loopback("127.8.9.10"));
+        assert!(is_loopback("[::1]:5000"));
         assert!(is_loopback("localhost"));
         assert!(!is_loopback("registry.example:5000"));
+        // Issue #23: a name that starts like a loopback address is not one.
+        assert!(!is_loopback("127.evil.example:5000"));
+        assert!(!is_loopback("127.0.0.1.nip.example"));
+    }
+
+    /// Issue #23: basic credentials went to whatever token realm a registry named, even
+    /// over plain HTTP.
+    #[test]
+    fn credentials_go_only_over_tls_or_to_the_registry_itself() {
+        assert!(may_send_credentials(
+            "https://auth.example/token",
+            "registry.example"
+        ));
+        assert!(may_send_credentials(
+            "http://127.0.0.1:5001/token",
+            "127.0.0.1:5000"
+        ));
+        assert!(!may_send_credentials(
+            "http://collector.evil/token",
+            "registry.example"
+        ));
+        assert!(!may_send_credentials(
+            "http://registry.example.evil/t",
+            "registry.example"
+        ));
     }
 }
