@@ -192,6 +192,15 @@ pub enum ScanError {
         /// The file.
         path: String,
     },
+    /// A JSON file (an SBOM, by its first byte) that does not parse.
+    #[error("{path}: not readable JSON: {source}")]
+    BadJson {
+        /// The file.
+        path: String,
+        /// What the parser said.
+        #[source]
+        source: serde_json::Error,
+    },
     /// The `ioc` scanner with no indicator set.
     #[error("the ioc scanner needs indicators: give --ioc PATH")]
     NoIndicators,
@@ -223,6 +232,7 @@ impl ScanError {
             | ScanError::Io { .. }
             | ScanError::Missing { .. }
             | ScanError::NotSbom { .. }
+            | ScanError::BadJson { .. }
             | ScanError::Match(_) => ErrorClass::Input,
         }
     }

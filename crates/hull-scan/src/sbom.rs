@@ -25,8 +25,9 @@ fn io_err(path: &Path, e: std::io::Error) -> ScanError {
     }
 }
 
-/// Reads `path` as an SBOM. `Ok(None)` when it is not one (the caller then tries it as an
-/// image); an error when it is one but cannot be read.
+/// Reads `path` as an SBOM. `Ok(None)` when it is not JSON (the caller then tries it as an
+/// image); an error when it is JSON (no archive starts with `{`) but not a readable CycloneDX
+/// or SPDX document, so the message speaks of JSON, not of tar headers.
 pub(crate) fn read_sbom(path: &Path) -> Result<Option<(ImageSummary, ReportParts)>, ScanError> {
     let mut head = [0u8; 64];
     let n = std::fs::File::open(path)
@@ -46,9 +47,10 @@ pub(crate) fn read_sbom(path: &Path) -> Result<Option<(ImageSummary, ReportParts
             std::io::Error::other(format!("SBOM larger than {MAX_SBOM} bytes")),
         ));
     }
-    let Ok(doc) = serde_json::from_slice::<Value>(&bytes) else {
-        return Ok(None);
-    };
+    let doc = serde_json::from_slice::<Value>(&bytes).map_err(|e| ScanError::BadJson {
+        path: path.display().to_string(),
+        source: e,
+    })?;
     // (purl, properties) of every component or package.
     let mut entries: Vec<(String, Vec<(String, String)>)> = Vec::new();
     let mut os_component: Option<(String, String)> = None;
@@ -113,7 +115,9 @@ pub(crate) fn read_sbom(path: &Path) -> Result<Option<(ImageSummary, ReportParts
             }
         }
     } else {
-        return Ok(None);
+        return Err(ScanError::NotSbom {
+            path: path.display().to_string(),
+        });
     }
 
     let mut packages = Vec::new();

@@ -300,3 +300,24 @@ fn the_reported_layer_size_is_the_bytes_read_not_the_claim() {
     ]);
     assert_eq!(v["image"]["layers"][0]["compressed_size"], gz.len());
 }
+
+/// Issue #23: a deeply nested SBOM failed with a misleading `tar:` message.
+#[test]
+fn a_json_file_that_is_no_sbom_says_so_and_not_tar() {
+    let t = tempfile::tempdir().unwrap();
+    let deep = t.path().join("deep.cdx.json");
+    std::fs::write(
+        &deep,
+        format!("{{\"a\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000)),
+    )
+    .unwrap();
+    let other = t.path().join("other.json");
+    std::fs::write(&other, b"{\"hello\": \"world\"}").unwrap();
+    for f in [&deep, &other] {
+        let o = run(&["scan", "--no-cache", "-q", f.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(3));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("tar"), "{err}");
+        assert!(err.contains("JSON"), "{err}");
+    }
+}
