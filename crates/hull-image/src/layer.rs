@@ -26,6 +26,10 @@ pub struct Limits {
     /// Decompressed/compressed ratio, checked once a layer has expanded past 256 MiB. Real
     /// layers stay under 20:1; a bomb of zeros reaches 1000:1.
     pub max_ratio: u64,
+    /// Packages one layer (or directory) may list. Each costs about 4 KB of memory on its way
+    /// to the report; a flood of a million tiny metadata files (within the entry bound) would
+    /// otherwise take gigabytes. The biggest real images list a few thousand.
+    pub max_packages: u64,
 }
 
 impl Default for Limits {
@@ -34,6 +38,7 @@ impl Default for Limits {
             max_layer_bytes: 64 << 30,
             max_entries: 5_000_000,
             max_ratio: 200,
+            max_packages: 200_000,
         }
     }
 }

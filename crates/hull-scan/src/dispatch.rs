@@ -61,6 +61,11 @@ pub(crate) struct Collected {
     pub opaque: Vec<String>,
     /// `(path, message)`; the caller names the layer.
     pub warnings: Vec<(String, String)>,
+    /// Packages the analyzers listed so far.
+    pub packages: u64,
+    /// Set when `packages` passed the bound: later files are no longer recorded, and the
+    /// walk's caller turns it into an error.
+    pub too_many_packages: bool,
 }
 
 /// Who reads a walk's files.
@@ -70,6 +75,8 @@ pub(crate) struct Dispatch<'f> {
     pub secrets: Option<&'f SecretOptions>,
     /// Hands files to the malware scanner's workers.
     pub malware: Option<&'f Feeder<'f>>,
+    /// Packages one walk may list ([`hull_image::Limits::max_packages`]).
+    pub max_packages: u64,
 }
 
 impl Dispatch<'_> {
@@ -93,9 +100,20 @@ impl Dispatch<'_> {
         if let Some(s) = self.secrets {
             out.secrets.extend(s.scan_as(path, path, bytes));
         }
-        if wanted_bound(path, self.scope, bytes.len() as u64).is_some() {
-            out.files
-                .insert(path.to_string(), analyze_file(path, bytes, self.scope));
+        if wanted_bound(path, self.scope, bytes.len() as u64).is_some() && !out.too_many_packages {
+            let record = analyze_file(path, bytes, self.scope);
+            out.packages += record
+                .outputs
+                .iter()
+                .filter_map(|o| o.output.as_ref())
+                .map(|o| o.packages.len() as u64)
+                .sum::<u64>();
+            if out.packages > self.max_packages {
+                out.too_many_packages = true;
+                out.files.clear();
+            } else {
+                out.files.insert(path.to_string(), record);
+            }
         }
         if let Some(feeder) = self.malware {
             if bytes.len() as u64 <= feeder.max_file {

@@ -116,6 +116,7 @@ fn scan_layer(
                 scope: registry::Scope::Image,
                 secrets: opts.secrets.as_ref(),
                 malware: feeder,
+                max_packages: opts.limits.max_packages,
             },
             out: Collected::default(),
         };
@@ -137,6 +138,12 @@ fn scan_layer(
         None => (walk(None), PoolResult::default()),
     };
     let (digests, v) = walked?;
+    if v.too_many_packages {
+        return Err(ScanError::TooManyPackages {
+            layer: label,
+            limit: opts.limits.max_packages,
+        });
+    }
     let layer_id = Some(digests.diff_id.clone());
     let mut warnings: Vec<Warning> = v
         .warnings

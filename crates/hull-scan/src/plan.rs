@@ -201,6 +201,14 @@ pub enum ScanError {
         #[source]
         source: serde_json::Error,
     },
+    /// A layer or directory lists more packages than the bound (a flood of metadata files).
+    #[error("{layer}: more than {limit} packages; not read (a flood of package metadata files?)")]
+    TooManyPackages {
+        /// The layer or directory.
+        layer: String,
+        /// The bound.
+        limit: u64,
+    },
     /// The `ioc` scanner with no indicator set.
     #[error("the ioc scanner needs indicators: give --ioc PATH")]
     NoIndicators,
@@ -233,6 +241,7 @@ impl ScanError {
             | ScanError::Missing { .. }
             | ScanError::NotSbom { .. }
             | ScanError::BadJson { .. }
+            | ScanError::TooManyPackages { .. }
             | ScanError::Match(_) => ErrorClass::Input,
         }
     }

@@ -33,6 +33,7 @@ pub(crate) fn scan_dir(
             scope: Scope::Directory,
             secrets,
             malware: feeder,
+            max_packages: limits.max_packages,
         };
         let mut out = Collected::default();
         let walked = DirWalk {
@@ -82,6 +83,12 @@ pub(crate) fn scan_dir(
         path: root.display().to_string(),
         source: e,
     })?;
+    if out.too_many_packages {
+        return Err(ScanError::TooManyPackages {
+            layer: root.display().to_string(),
+            limit: limits.max_packages,
+        });
+    }
     let mut warnings: Vec<Warning> = dbs.iter().flat_map(|d| d.warnings.clone()).collect();
     warnings.extend(
         out.warnings

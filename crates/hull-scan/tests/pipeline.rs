@@ -107,3 +107,31 @@ fn configuration_checks_are_a_plan_too() {
     )]));
     assert_eq!(run(&missing, None).unwrap_err().class(), ErrorClass::Input);
 }
+
+/// Issue #23: a flood of tiny package metadata files (within the entry bound) took about
+/// 4 KB a package until memory ran out; past the bound the layer is refused, whole.
+#[test]
+fn a_package_flood_is_refused_with_a_clear_error() {
+    let t = tempfile::tempdir().unwrap();
+    let archive = t.path().join("flood.tar");
+    let metas: Vec<(String, Vec<u8>)> = (0..30)
+        .map(|i| {
+            (
+                format!("usr/lib/python3/dist-packages/p{i}-1.0.dist-info/METADATA"),
+                format!("Metadata-Version: 2.1\nName: p{i}\nVersion: 1.0\n").into_bytes(),
+            )
+        })
+        .collect();
+    let entries: Vec<E<'_>> = metas
+        .iter()
+        .map(|(p, b)| E::File(p.as_str(), b.as_slice()))
+        .collect();
+    docker_archive(&archive, &[layer(&entries)], None);
+    let mut plan = plan_for(&archive, &[]);
+    let ok = run(&plan, None).unwrap();
+    assert_eq!(ok.report.packages.len(), 30);
+    plan.limits.max_packages = 10;
+    let e = run(&plan, None).unwrap_err();
+    assert_eq!(e.class(), ErrorClass::Input);
+    assert!(e.to_string().contains("more than 10 packages"), "{e}");
+}
