@@ -69,17 +69,17 @@ pub(crate) struct Collected {
 }
 
 /// Who reads a walk's files.
-pub(crate) struct Dispatch<'f> {
+pub(crate) struct Dispatch<'f, 'p> {
     /// Image layers see only installed packages; directories also see lock files.
     pub scope: registry::Scope,
     pub secrets: Option<&'f SecretOptions>,
     /// Hands files to the malware scanner's workers.
-    pub malware: Option<&'f Feeder<'f>>,
+    pub malware: Option<&'f Feeder<'p>>,
     /// Packages one walk may list ([`hull_image::Limits::max_packages`]).
     pub max_packages: u64,
 }
 
-impl Dispatch<'_> {
+impl Dispatch<'_, '_> {
     /// The most bytes any consumer reads of `path` of `size` bytes; `None`: nobody wants it.
     pub(crate) fn wants(&self, path: &str, size: u64) -> Option<u64> {
         let analyzers = wanted_bound(path, self.scope, size);
@@ -117,7 +117,7 @@ impl Dispatch<'_> {
         }
         if let Some(feeder) = self.malware {
             if bytes.len() as u64 <= feeder.max_file {
-                feeder.send(path, bytes.to_vec());
+                feeder.scan(path, bytes);
             }
         }
     }

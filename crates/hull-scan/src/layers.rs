@@ -47,12 +47,12 @@ pub(crate) struct Scanned {
 }
 
 /// Hands one layer's tar entries to the dispatch.
-struct LayerVisitor<'f> {
-    dispatch: Dispatch<'f>,
+struct LayerVisitor<'f, 'p> {
+    dispatch: Dispatch<'f, 'p>,
     out: Collected,
 }
 
-impl Visit for LayerVisitor<'_> {
+impl Visit for LayerVisitor<'_, '_> {
     fn wants(&self, path: &str, size: u64) -> Option<u64> {
         self.dispatch.wants(path, size)
     }

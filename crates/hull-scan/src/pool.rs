@@ -14,7 +14,7 @@ use hull_types::Detection;
 use crate::verify::{self, OsFileIndex};
 
 /// Bytes handed to the workers and not yet scanned, at most.
-const IN_FLIGHT: u64 = 256 << 20;
+const IN_FLIGHT: u64 = 32 << 20;
 
 /// A counting semaphore over bytes.
 struct Budget {
@@ -49,16 +49,49 @@ pub(crate) struct PoolResult {
     pub verified: u64,
 }
 
+/// Files at least this large are scanned on the walk's own thread, from the walk's buffer,
+/// rather than copied to a worker: one JDK `modules` file (123 MiB) copied while the walk
+/// still holds it cost as much memory as all the rest of a full scan.
+pub(crate) const INLINE_FROM: u64 = 8 << 20;
+
 /// The sending side, held by the layer walk.
 pub(crate) struct Feeder<'a> {
     tx: mpsc::SyncSender<(String, Vec<u8>)>,
     budget: &'a Budget,
     pub max_file: u64,
+    /// A scanner of the walk's own, for large files, and what it found.
+    inline: Mutex<(hull_malware::Session<'a>, PoolResult)>,
+    verify: Option<(&'a OsFileIndex, usize)>,
 }
 
 impl Feeder<'_> {
+    /// Hands one file to the scanner: large files are scanned here, in place; others are
+    /// copied to a worker.
+    pub fn scan(&self, path: &str, bytes: &[u8]) {
+        if (bytes.len() as u64) < INLINE_FROM {
+            self.send(path, bytes.to_vec());
+            return;
+        }
+        let mut guard = self.inline.lock().unwrap_or_else(|e| e.into_inner());
+        let (session, out) = &mut *guard;
+        let scanned = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            verify::scan_file(session, self.verify, path, bytes)
+        }));
+        match scanned {
+            Ok(Some(r)) => {
+                out.detections.extend(r.detections);
+                out.warnings
+                    .extend(r.warnings.into_iter().map(|w| (path.to_string(), w)));
+            }
+            Ok(None) => out.verified += 1,
+            Err(_) => out
+                .warnings
+                .push((path.to_string(), "malware scan failed on this file".into())),
+        }
+    }
+
     /// Queues one file (blocks while too many bytes are in flight).
-    pub fn send(&self, path: &str, bytes: Vec<u8>) {
+    fn send(&self, path: &str, bytes: Vec<u8>) {
         self.budget.take(bytes.len() as u64);
         let n = bytes.len() as u64;
         if self.tx.send((path.to_string(), bytes)).is_err() {
@@ -128,10 +161,16 @@ pub(crate) fn with_workers<T>(
             tx,
             budget: &budget,
             max_file: detector.max_file(),
+            inline: Mutex::new((detector.session(), PoolResult::default())),
+            verify,
         };
         let walked = walk(&feeder);
-        drop(feeder);
-        let mut all = PoolResult::default();
+        let (_, inline) = feeder
+            .inline
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        drop(feeder.tx);
+        let mut all = inline;
         for h in handles {
             // A worker that panicked lost its files' results; the others' stand, and the
             // report says the layer was not fully scanned.
