@@ -9,6 +9,19 @@ use std::process::Stdio;
 
 use common::*;
 
+/// A "billion laughs" ConfigMap: ten levels of nine aliases each (13 lines).
+fn yaml_bomb() -> String {
+    let mut bomb = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut prev = "a".to_string();
+    for n in ["b", "c", "d", "e", "f", "g", "h", "i", "j"] {
+        bomb.push_str(&format!(
+            "{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+        prev = n.to_string();
+    }
+    bomb
+}
+
 fn checks(v: &serde_json::Value) -> Vec<String> {
     let mut c: Vec<String> = v["misconfigurations"]
         .as_array()
@@ -134,14 +147,7 @@ fn fail_on_sets_exit_code_1() {
 #[test]
 fn hostile_manifests_are_unchecked_findings_not_crashes() {
     let dir = tempfile::tempdir().unwrap();
-    let mut bomb = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
-    let mut prev = "a".to_string();
-    for n in ["b", "c", "d", "e", "f", "g", "h", "i", "j"] {
-        bomb.push_str(&format!(
-            "{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
-        ));
-        prev = n.to_string();
-    }
+    let bomb = yaml_bomb();
     std::fs::write(dir.path().join("bomb.yaml"), bomb).unwrap();
     std::fs::write(
         dir.path().join("deep.yaml"),
@@ -195,14 +201,7 @@ fn hostile_manifests_are_unchecked_findings_not_crashes() {
 /// stream used to be skipped, and a privileged Pod passed `--fail-on high`.
 #[test]
 fn a_document_after_a_yaml_bomb_is_still_checked_and_the_bomb_fails_the_gate() {
-    let mut bomb = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
-    let mut prev = "a".to_string();
-    for n in ["b", "c", "d", "e", "f", "g", "h", "i", "j"] {
-        bomb.push_str(&format!(
-            "{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
-        ));
-        prev = n.to_string();
-    }
+    let bomb = yaml_bomb();
     let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: after}\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext: {privileged: true}\n";
     let stream = format!("{bomb}---\n{pod}");
     let o = hull()

@@ -39,6 +39,16 @@ fn scan(cwd: &Path, db: &str, image: &Path, extra: &[&str]) -> (i32, Value, Stri
     )
 }
 
+/// Runs `hull ARGS TARGET` in `cwd` (where `hull.toml` and `.hullignore` are looked for).
+fn in_dir(cwd: &Path, args: &[&str], target: impl AsRef<std::ffi::OsStr>) -> std::process::Output {
+    hull()
+        .current_dir(cwd)
+        .args(args)
+        .arg(target)
+        .output()
+        .unwrap()
+}
+
 fn suppressed_by(v: &Value, kind: &str) -> Vec<String> {
     let mut ids: Vec<String> = v["policy"]["suppressed"]
         .as_array()
@@ -284,21 +294,20 @@ fn broken_policy_files_are_usage_errors_that_say_where() {
         "[vulnerability]\nfail_on = \"severe\"\n",
     )
     .unwrap();
-    let o = hull()
-        .current_dir(cwd)
-        .args(["scan", "--no-cache", "-q", "--scanners", "none"])
-        .arg(&target)
-        .output()
-        .unwrap();
+    let o = in_dir(
+        cwd,
+        &["scan", "--no-cache", "-q", "--scanners", "none"],
+        &target,
+    );
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("hull.toml:2:11"), "{err}");
     assert!(err.contains("vulnerability.fail_on"), "{err}");
     std::fs::remove_file(cwd.join("hull.toml")).unwrap();
     std::fs::write(cwd.join("bad.ignore"), "CVE-1 exp:tomorrow\n").unwrap();
-    let o = hull()
-        .current_dir(cwd)
-        .args([
+    let o = in_dir(
+        cwd,
+        &[
             "scan",
             "--no-cache",
             "-q",
@@ -306,15 +315,14 @@ fn broken_policy_files_are_usage_errors_that_say_where() {
             "none",
             "--ignorefile",
             "bad.ignore",
-        ])
-        .arg(&target)
-        .output()
-        .unwrap();
+        ],
+        &target,
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("bad.ignore:1:7"));
-    let o = hull()
-        .current_dir(cwd)
-        .args([
+    let o = in_dir(
+        cwd,
+        &[
             "scan",
             "--no-cache",
             "-q",
@@ -322,10 +330,9 @@ fn broken_policy_files_are_usage_errors_that_say_where() {
             "none",
             "--vex",
             "missing.json",
-        ])
-        .arg(&target)
-        .output()
-        .unwrap();
+        ],
+        &target,
+    );
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -340,12 +347,7 @@ fn a_licence_policy_judges_the_declared_licences() {
     let dir = tempfile::tempdir().unwrap();
     let cwd = dir.path();
     std::fs::write(cwd.join("hull.toml"), "[license]\ndeny = [\"copyleft\"]\n").unwrap();
-    let o = hull()
-        .current_dir(cwd)
-        .args(["sbom", "--no-cache", "-q", "-f", "json"])
-        .arg(&image)
-        .output()
-        .unwrap();
+    let o = in_dir(cwd, &["sbom", "--no-cache", "-q", "-f", "json"], &image);
     assert_eq!(
         o.status.code(),
         Some(1),
@@ -377,12 +379,7 @@ fn a_licence_policy_judges_the_declared_licences() {
         "[license]\nallow = [\"permissive\", \"copyleft\", \"unknown\", \"network-copyleft\"]\n",
     )
     .unwrap();
-    let o = hull()
-        .current_dir(cwd)
-        .args(["sbom", "--no-cache", "-q", "-f", "json"])
-        .arg(&image)
-        .output()
-        .unwrap();
+    let o = in_dir(cwd, &["sbom", "--no-cache", "-q", "-f", "json"], &image);
     assert_eq!(
         o.status.code(),
         Some(0),
