@@ -98,3 +98,22 @@ pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
     }
     text.len()
 }
+
+/// Reads a policy, ignore or VEX file as text, within `max` bytes (read through a bound, not
+/// checked beforehand, so a file that grows meanwhile is still cut).
+pub(crate) fn read_text(path: &std::path::Path, max: u64) -> Result<(String, String), PolicyError> {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+        .map_err(|e| PolicyError::file(&shown, e.to_string()))?;
+    if bytes.len() as u64 > max {
+        return Err(PolicyError::file(
+            &shown,
+            format!("larger than {max} bytes"),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| PolicyError::file(&shown, "not UTF-8"))?;
+    Ok((shown, text))
+}

@@ -120,18 +120,7 @@ pub struct PolicyFile {
 
 /// Reads and validates `path`.
 pub fn load(path: &Path) -> Result<PolicyFile, PolicyError> {
-    let shown = path.display().to_string();
-    let len = std::fs::metadata(path)
-        .map_err(|e| PolicyError::file(&shown, e.to_string()))?
-        .len();
-    if len > MAX_POLICY {
-        return Err(PolicyError::file(
-            &shown,
-            format!("larger than {MAX_POLICY} bytes"),
-        ));
-    }
-    let text =
-        std::fs::read_to_string(path).map_err(|e| PolicyError::file(&shown, e.to_string()))?;
+    let (shown, text) = crate::error::read_text(path, MAX_POLICY)?;
     let base = path.parent().unwrap_or(Path::new("."));
     parse(&shown, &text, base)
 }

@@ -12,6 +12,15 @@
 use crate::ignores::Ignore;
 use crate::PolicyError;
 
+/// Ignore files larger than this are refused.
+const MAX_IGNOREFILE: u64 = 4 << 20;
+
+/// Reads and parses an ignore file.
+pub fn load(path: &std::path::Path) -> Result<Vec<Ignore>, PolicyError> {
+    let (shown, text) = crate::error::read_text(path, MAX_IGNOREFILE)?;
+    parse(&shown, &text)
+}
+
 /// Parses an ignore file's text (`file` names it in sources and errors).
 pub fn parse(file: &str, text: &str) -> Result<Vec<Ignore>, PolicyError> {
     let mut out = Vec::new();

@@ -329,49 +329,34 @@ pub fn apply(report: ScanReport, policy: &Policy, now: i64) -> ScanReport {
         }
         true
     };
-    let (image, mut parts) = report.clone().into_parts();
-    let purls: BTreeMap<(hull_types::PackageKind, &str, &str, &str), hull_types::PurlParts> =
-        report
-            .packages
-            .iter()
-            .filter_map(|p| {
-                let purl = hull_types::Purl::parse(&p.purl(report.image.os.as_ref()).0)?;
-                Some((
-                    (
-                        p.kind,
-                        p.name.as_str(),
-                        p.version.as_str(),
-                        p.location.path.as_str(),
-                    ),
-                    purl,
-                ))
-            })
-            .collect();
+    // The packages a vulnerability can be about, by (kind, name, version); several copies
+    // (two paths) are told apart by the finding's location.
+    let mut by_identity: BTreeMap<(hull_types::PackageKind, &str, &str), Vec<&Package>> =
+        BTreeMap::new();
+    for p in &report.packages {
+        by_identity
+            .entry((p.kind, p.name.as_str(), p.version.as_str()))
+            .or_default()
+            .push(p);
+    }
     let package_of = |v: &hull_types::Vulnerability| {
-        report.packages.iter().find(|p| {
-            p.kind == v.kind
-                && p.name == v.package
-                && p.version == v.version
-                && v.location
+        by_identity
+            .get(&(v.kind, v.package.as_str(), v.version.as_str()))?
+            .iter()
+            .copied()
+            .find(|p| {
+                v.location
                     .as_ref()
                     .is_none_or(|l| l.path == p.location.path)
-        })
+            })
     };
     let keep_v: Vec<bool> = report
         .vulnerabilities
         .iter()
         .map(|v| {
             let package = package_of(v);
-            let purl = package.and_then(|p| {
-                purls
-                    .get(&(
-                        p.kind,
-                        p.name.as_str(),
-                        p.version.as_str(),
-                        p.location.path.as_str(),
-                    ))
-                    .cloned()
-            });
+            let purl =
+                package.and_then(|p| hull_types::Purl::parse(&p.purl(report.image.os.as_ref()).0));
             let mut ids = vec![v.id.as_str()];
             ids.extend(v.aliases.iter().map(String::as_str));
             ids.extend(v.advisories.iter().map(String::as_str));
@@ -455,6 +440,8 @@ pub fn apply(report: ScanReport, policy: &Policy, now: i64) -> ScanReport {
             })
         })
         .collect();
+    // Every finding decided: the report is taken apart, not copied.
+    let (image, mut parts) = report.into_parts();
     retain(&mut parts.vulnerabilities, &keep_v);
     retain(&mut parts.misconfigurations, &keep_m);
     retain(&mut parts.secrets, &keep_s);

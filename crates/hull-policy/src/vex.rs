@@ -138,18 +138,7 @@ fn is_image(id: &str, image: &[String]) -> bool {
 
 /// Reads a VEX document (OpenVEX or CycloneDX, told apart by their fields).
 pub fn load(path: &std::path::Path) -> Result<Vec<VexStatement>, PolicyError> {
-    let shown = path.display().to_string();
-    let len = std::fs::metadata(path)
-        .map_err(|e| PolicyError::file(&shown, e.to_string()))?
-        .len();
-    if len > MAX_VEX {
-        return Err(PolicyError::file(
-            &shown,
-            format!("larger than {MAX_VEX} bytes"),
-        ));
-    }
-    let text =
-        std::fs::read_to_string(path).map_err(|e| PolicyError::file(&shown, e.to_string()))?;
+    let (shown, text) = crate::error::read_text(path, MAX_VEX)?;
     parse(&shown, &text)
 }
 

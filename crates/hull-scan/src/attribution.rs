@@ -14,7 +14,7 @@ pub(crate) struct Attribution<'r> {
     results: &'r [LayerResult],
     /// The diff_ids the image's config names, for results without one.
     claimed: Vec<Digest>,
-    deletions: Vec<Deletions<'r>>,
+    deletions: Vec<Deletions>,
     /// A root filesystem has no layers to name.
     rootfs: bool,
 }

@@ -64,11 +64,11 @@ fn scan(
     open: &hull_image::OpenOptions,
     progress: Option<Arc<dyn Progress>>,
 ) -> Result<Outcome, ScanError> {
-    let opened = open_target(target, open)?;
-    let image = match &opened {
-        Opened::Image(i) => Some(i),
-        Opened::Sbom(..) => None,
+    let (image, sbom) = match open_target(target, open)? {
+        Opened::Image(i) => (Some(i), None),
+        Opened::Sbom(summary, parts) => (None, Some((summary, parts))),
     };
+    let image = image.as_ref();
     let mut notices = Vec::new();
     let scanners = effective_scanners(plan)?;
     let detector = load_detector(plan, &scanners, &mut notices)?;
@@ -93,9 +93,10 @@ fn scan(
         }) as Arc<LayerHook>
     });
 
-    let (summary, mut parts) = match &opened {
-        Opened::Sbom(summary, parts) => (summary.clone(), parts.clone()),
-        Opened::Image(image) => {
+    let (summary, mut parts) = match (sbom, image) {
+        (Some(read), _) => read,
+        (None, None) => unreachable!("open_target gives an SBOM or an image"),
+        (None, Some(image)) => {
             let opts = LayerOptions {
                 cache,
                 limits: plan.limits,

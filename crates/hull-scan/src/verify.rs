@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use hull_types::Warning;
 
-use crate::whiteout::deletes_path;
+use crate::whiteout::Deletions;
 use crate::ScanError;
 
 /// One package database file of one layer, as read.
@@ -260,8 +260,8 @@ struct LayerIndex {
     /// The layer's databases were not read (see [`OsChecksums::read`]).
     unknown: bool,
     merged_usr: Vec<String>,
-    whiteouts: Vec<String>,
-    opaque_dirs: Vec<String>,
+    /// What the layer deletes, indexed once: every file check asks it.
+    deletions: Deletions,
 }
 
 /// Every layer's recorded file digests, for looking a file up as of its own layer.
@@ -302,8 +302,7 @@ impl OsFileIndex {
             let mut li = LayerIndex {
                 unknown: !l.checksums.read,
                 merged_usr: l.checksums.merged_usr.clone(),
-                whiteouts: l.whiteouts.clone(),
-                opaque_dirs: l.opaque_dirs.clone(),
+                deletions: Deletions::of(&l.whiteouts, &l.opaque_dirs),
                 ..LayerIndex::default()
             };
             let mut aliases = Vec::new();
@@ -365,7 +364,7 @@ impl OsFileIndex {
             // vouches for it (had the new one listed it, the loop would have stopped there).
             let stale = self.layers[j + 1..=top]
                 .iter()
-                .any(|l| l.dbs.contains(&o.db) || deletes_path(&l.whiteouts, &l.opaque_dirs, db));
+                .any(|l| l.dbs.contains(&o.db) || l.deletions.deletes(db));
             return (!stale).then_some(o);
         }
         None

@@ -7,17 +7,19 @@ use std::collections::BTreeSet;
 
 /// The deletions of one layer, indexed so a path is checked by its ancestors (depth lookups)
 /// rather than against every whiteout.
-pub(crate) struct Deletions<'a> {
+#[derive(Debug, Default)]
+pub(crate) struct Deletions {
     /// Whiteout paths, without a trailing `/` (the root is `""`).
-    whiteouts: BTreeSet<&'a str>,
+    whiteouts: BTreeSet<String>,
     /// Opaque directories, without a trailing `/` (the root is `""`).
-    opaque: BTreeSet<&'a str>,
+    opaque: BTreeSet<String>,
 }
 
-impl<'a> Deletions<'a> {
-    /// The deletions these whiteouts and opaque directories make.
-    pub(crate) fn of(whiteouts: &'a [String], opaque_dirs: &'a [String]) -> Self {
-        let trim = |s: &'a String| s.trim_end_matches('/');
+impl Deletions {
+    /// The deletions these whiteouts and opaque directories make (built once per layer, then
+    /// asked about every path).
+    pub(crate) fn of(whiteouts: &[String], opaque_dirs: &[String]) -> Self {
+        let trim = |s: &String| s.trim_end_matches('/').to_string();
         Deletions {
             whiteouts: whiteouts.iter().map(trim).collect(),
             opaque: opaque_dirs.iter().map(trim).collect(),
@@ -45,11 +47,6 @@ impl<'a> Deletions<'a> {
             self.whiteouts.contains(dir) || self.opaque.contains(dir)
         })
     }
-}
-
-/// Whether these whiteouts or opaque directories delete `path` from the layers below.
-pub(crate) fn deletes_path(whiteouts: &[String], opaque_dirs: &[String], path: &str) -> bool {
-    Deletions::of(whiteouts, opaque_dirs).deletes(path)
 }
 
 #[cfg(test)]

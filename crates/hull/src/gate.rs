@@ -56,11 +56,9 @@ pub fn build(
         .clone()
         .or_else(|| Some(Path::new(".hullignore").to_path_buf()).filter(|p| p.is_file()));
     if let Some(p) = ignorefile {
-        let shown = p.display().to_string();
-        let text = std::fs::read_to_string(&p).map_err(|e| usage(anyhow!("{shown}: {e}")))?;
         policy
             .ignores
-            .extend(hull_policy::ignorefile::parse(&shown, &text).map_err(diagnostic)?);
+            .extend(hull_policy::ignorefile::load(&p).map_err(diagnostic)?);
     }
     vex.extend(a.vex.iter().cloned());
     for v in &vex {
