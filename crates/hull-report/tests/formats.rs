@@ -108,15 +108,7 @@ fn sarif_stays_within_code_scanning_limits() {
 /// `HULL_SKIP_IMAGE_TESTS` is set, as the other reference tools do.
 #[test]
 fn junit_validates_against_the_ant_schema() {
-    let have = std::process::Command::new("xmllint")
-        .arg("--version")
-        .output()
-        .is_ok();
-    if !have {
-        assert!(
-            std::env::var_os("HULL_SKIP_IMAGE_TESTS").is_some(),
-            "xmllint (libxml2-utils) is needed: run scripts/setup.sh"
-        );
+    if !hull_testkit::have_tool("xmllint") {
         return;
     }
     let t = tempfile::tempdir().unwrap();
@@ -147,15 +139,7 @@ fn junit_validates_against_the_ant_schema() {
 /// the violation as a console error).
 #[test]
 fn html_loads_in_headless_chromium_and_its_tables_hold_the_findings() {
-    let have = std::process::Command::new("chromium")
-        .arg("--version")
-        .output()
-        .is_ok();
-    if !have {
-        assert!(
-            std::env::var_os("HULL_SKIP_IMAGE_TESTS").is_some(),
-            "chromium is needed: run scripts/setup.sh"
-        );
+    if !hull_testkit::have_tool("chromium") {
         return;
     }
     let t = tempfile::tempdir().unwrap();

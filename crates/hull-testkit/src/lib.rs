@@ -265,6 +265,22 @@ pub fn assert_schema_valid(dir: &str, main: &str, doc: &serde_json::Value) {
     );
 }
 
+/// Whether a reference tool is on the PATH. Missing is a failure (setup.sh installs it),
+/// unless `HULL_SKIP_IMAGE_TESTS` is set, so a test cannot pass by not running.
+pub fn have_tool(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("HULL_SKIP_IMAGE_TESTS").is_some(),
+            "{tool} is needed: run scripts/setup.sh (or set HULL_SKIP_IMAGE_TESTS=1 to skip)"
+        );
+    }
+    found
+}
+
 /// The directory of real test images (`scripts/build-test-images.sh`), if they and the
 /// `tools` are there. Missing is a failure, unless `HULL_SKIP_IMAGE_TESTS` is set (CI never
 /// sets it), so these tests cannot pass by not running.
