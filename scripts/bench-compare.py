@@ -8,13 +8,7 @@ usage: bench-compare.py [--runs N] OLD_HULL NEW_HULL IMAGE_DIR
 """
 import glob, os, statistics, subprocess, sys, tempfile, time
 
-def timed(cmd):
-    start = time.perf_counter()
-    out = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if out.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{out.stderr[-2000:]}")
-    return wall, int(out.stderr.strip().splitlines()[-1])
+from benchtime import timed
 
 def main():
     args = sys.argv[1:]

@@ -6,6 +6,8 @@ medians of wall time and peak RSS, and the packages each reported by purl type.
 usage: bench-lang.py [--runs N] IMAGE.tar
 """
 import json, os, statistics, subprocess, sys, tempfile, time
+
+from benchtime import timed
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -13,14 +15,6 @@ from trivy_env import java_db
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HULL = os.environ.get("HULL", os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(root, "target")), "release", "hull"))
-
-def timed(cmd):
-    s = time.perf_counter()
-    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
-    w = time.perf_counter() - s
-    if r.returncode != 0:
-        raise SystemExit(r.stderr[-2000:])
-    return w, int(r.stderr.strip().splitlines()[-1])
 
 def kinds(f):
     return dict(sorted(Counter(c.get("purl", "").split("/")[0][4:] for c in json.load(open(f)).get("components", []) if c.get("purl")).items()))

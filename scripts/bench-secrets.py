@@ -7,17 +7,11 @@ usage: bench-secrets.py [--runs N] IMAGE.tar [IMAGE.tar ...]
 """
 import json, os, statistics, subprocess, sys, tempfile, time
 
+from benchtime import timed
+
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 target_dir = os.environ.get("CARGO_TARGET_DIR", os.path.join(root, "target"))
 HULL = os.environ.get("HULL", os.path.join(target_dir, "release", "hull"))
-
-def timed(cmd):
-    start = time.perf_counter()
-    out = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if out.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{out.stderr[-2000:]}")
-    return wall, int(out.stderr.strip().splitlines()[-1])
 
 def main():
     args = sys.argv[1:]

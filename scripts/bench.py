@@ -16,22 +16,12 @@ starts from the page cache.
 """
 import glob, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
+from benchtime import timed
 from trivy_env import java_db
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 target_dir = os.environ.get("CARGO_TARGET_DIR", os.path.join(root, "target"))
 HULL = os.environ.get("HULL", os.path.join(target_dir, "release", "hull"))
-
-def timed(cmd, env=None):
-    """Returns (wall seconds, peak RSS KiB) of one run; wall from a monotonic clock (GNU
-    time's %e has 10 ms resolution, too coarse for warm runs), RSS from GNU time."""
-    start = time.perf_counter()
-    out = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - start
-    if out.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{out.stderr[-2000:]}")
-    rss = out.stderr.strip().splitlines()[-1]
-    return wall, int(rss)
 
 def hull_cmd(image, cache):
     return [HULL, "sbom", "-q", "-f", "cyclonedx", "--cache-dir", cache, "-o", "/dev/null", image]

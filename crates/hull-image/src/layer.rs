@@ -885,6 +885,24 @@ mod tests {
         Digest::from_sha256_bytes(&Sha256::digest(b).into())
     }
 
+    /// The error a walk with default limits must end in.
+    fn refused(
+        raw: &[u8],
+        label: &str,
+        blob: Option<&Digest>,
+        diff_id: Option<&Digest>,
+    ) -> ImageError {
+        walk_layer(
+            raw,
+            label,
+            blob,
+            diff_id,
+            &Limits::default(),
+            &mut Collect::default(),
+        )
+        .unwrap_err()
+    }
+
     #[test]
     fn peek_sees_what_the_verified_walk_sees_and_declines_compressed_layers() {
         let t = tar_of(&[
@@ -968,15 +986,7 @@ mod tests {
         let huge = vec![b'a'; (MAX_NAME + 1) as usize];
         let mut t = pax(&[("path", &huge)]);
         t.extend(tar_of(&[("etc/short", b"x")]));
-        let e = walk_layer(
-            &t[..],
-            "l",
-            None,
-            None,
-            &Limits::default(),
-            &mut Collect::default(),
-        )
-        .unwrap_err();
+        let e = refused(&t, "l", None, None);
         assert!(e.to_string().contains("bound"), "{e}");
     }
 
@@ -1046,25 +1056,9 @@ mod tests {
     fn digest_mismatch_is_an_error() {
         let t = tar_of(&[("etc/a", b"1")]);
         let wrong = sha(b"other");
-        let e = walk_layer(
-            &t[..],
-            "l",
-            None,
-            Some(&wrong),
-            &Limits::default(),
-            &mut Collect::default(),
-        )
-        .unwrap_err();
+        let e = refused(&t, "l", None, Some(&wrong));
         assert!(matches!(e, ImageError::DigestMismatch { .. }), "{e}");
-        let e = walk_layer(
-            &t[..],
-            "l",
-            Some(&wrong),
-            None,
-            &Limits::default(),
-            &mut Collect::default(),
-        )
-        .unwrap_err();
+        let e = refused(&t, "l", Some(&wrong), None);
         assert!(matches!(e, ImageError::DigestMismatch { .. }), "{e}");
     }
 
@@ -1075,15 +1069,7 @@ mod tests {
         gz.write_all(&t).unwrap();
         let gz = gz.finish().unwrap();
         let cut = &gz[..gz.len() / 2];
-        let e = walk_layer(
-            cut,
-            "sha256:abc",
-            None,
-            None,
-            &Limits::default(),
-            &mut Collect::default(),
-        )
-        .unwrap_err();
+        let e = refused(cut, "sha256:abc", None, None);
         assert!(e.to_string().contains("sha256:abc"), "{e}");
     }
 
@@ -1096,15 +1082,7 @@ mod tests {
             gz.write_all(&zeros).unwrap();
         }
         let gz = gz.finish().unwrap();
-        let e = walk_layer(
-            &gz[..],
-            "l",
-            None,
-            None,
-            &Limits::default(),
-            &mut Collect::default(),
-        )
-        .unwrap_err();
+        let e = refused(&gz, "l", None, None);
         assert!(e.to_string().contains("bomb"), "{e}");
         let small = Limits {
             max_layer_bytes: 1 << 20,
