@@ -183,6 +183,18 @@ pub fn parse_with<T>(
 mod tests {
     use super::*;
 
+    /// A three-page hash database of page size `ps`: the metadata page, page 1 a hash page
+    /// (returned as its offset) and page 2 left for the test to fill.
+    fn three_pages(ps: usize) -> (Vec<u8>, usize) {
+        let mut f = vec![0u8; ps * 3];
+        f[12..16].copy_from_slice(&HASH_MAGIC.to_le_bytes());
+        f[20..24].copy_from_slice(&(ps as u32).to_le_bytes());
+        f[32..36].copy_from_slice(&2u32.to_le_bytes());
+        let h = ps;
+        f[h + 25] = P_HASH;
+        (f, h)
+    }
+
     #[test]
     fn rejects_garbage() {
         assert!(parse(b"").is_err());
@@ -193,12 +205,7 @@ mod tests {
     fn overflow_loop_is_an_error() {
         // metadata page + one hash page pointing at an overflow page that points at itself.
         let ps = 512usize;
-        let mut f = vec![0u8; ps * 3];
-        f[12..16].copy_from_slice(&HASH_MAGIC.to_le_bytes());
-        f[20..24].copy_from_slice(&(ps as u32).to_le_bytes());
-        f[32..36].copy_from_slice(&2u32.to_le_bytes());
-        let h = ps;
-        f[h + 25] = P_HASH;
+        let (mut f, h) = three_pages(ps);
         f[h + 20..h + 22].copy_from_slice(&2u16.to_le_bytes());
         f[h + 26..h + 28].copy_from_slice(&500u16.to_le_bytes());
         f[h + 28..h + 30].copy_from_slice(&400u16.to_le_bytes());
@@ -216,12 +223,7 @@ mod tests {
     #[test]
     fn value_slots_sharing_one_overflow_chain_are_refused() {
         let ps = 4096usize;
-        let mut f = vec![0u8; ps * 3];
-        f[12..16].copy_from_slice(&HASH_MAGIC.to_le_bytes());
-        f[20..24].copy_from_slice(&(ps as u32).to_le_bytes());
-        f[32..36].copy_from_slice(&2u32.to_le_bytes());
-        let h = ps;
-        f[h + 25] = P_HASH;
+        let (mut f, h) = three_pages(ps);
         // 200 entries: keys and values; every value is the same off-page item.
         let entries = 200u16;
         f[h + 20..h + 22].copy_from_slice(&entries.to_le_bytes());
