@@ -35,7 +35,7 @@ pub use cache::{Cache, CacheError};
 pub use dispatch::SecretOptions;
 pub use merge::{merge, MergedFile};
 pub use model::{AnalyzerOutput, FileRecord, LayerResult, LayerSecret, ModeRecord};
-pub use pipeline::run;
+pub use pipeline::{rematch, run};
 pub use plan::{
     ConfigChecked, ConfigInput, ErrorClass, Outcome, Progress, ScanError, ScanPlan, SecretPlan,
     Target,
@@ -51,7 +51,9 @@ pub mod options {
     pub use hull_config::k8s::pss::Level as PssLevel;
     pub use hull_config::k8s::Options as K8sOptions;
     pub use hull_config::Options as ConfigOptions;
-    pub use hull_image::{Limits, OpenOptions, Platform, RegistryOptions, SourceKind};
+    pub use hull_image::{
+        ImageError, Limits, OpenOptions, Platform, Reference, RegistryOptions, SourceKind,
+    };
     pub use hull_malware::clamd::ClamdAddr;
     pub use hull_malware::{Limits as MalwareLimits, Options as MalwareOptions};
     pub use hull_secret::DEFAULT_MAX_FILE as SECRET_MAX_FILE;

@@ -36,6 +36,19 @@ pub fn run(plan: &ScanPlan, progress: Option<Arc<dyn Progress>>) -> Result<Outco
     }
 }
 
+/// Matches a finished report's inventory again against `db`, without its image: what the
+/// server does to every stored report when the advisory database changes. The
+/// vulnerabilities (and the packages that could not be checked) are replaced; every other
+/// finding stays as the scan left it, and the policy's decision is dropped (judge again).
+pub fn rematch(report: ScanReport, db: &hull_advisory::Database) -> Result<ScanReport, ScanError> {
+    let (image, mut parts) = report.into_parts();
+    let m = hull_match::match_prefetched(db, image.os.as_ref(), &parts.packages, None)
+        .map_err(ScanError::Match)?;
+    parts.vulnerabilities = m.vulnerabilities;
+    parts.not_matched = m.not_matched;
+    Ok(ScanReport::new(image, parts))
+}
+
 /// What the target turned out to be.
 enum Opened {
     Sbom(ImageSummary, ReportParts),

@@ -15,7 +15,7 @@ use hull_types::{Scanner, Severity};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ScannerArg(pub Option<Scanner>);
 
-fn scanner_parser() -> impl TypedValueParser<Value = ScannerArg> {
+pub fn scanner_parser() -> impl TypedValueParser<Value = ScannerArg> {
     let names: Vec<&'static str> = Scanner::ALL
         .iter()
         .map(|s| s.as_str())

@@ -23,6 +23,7 @@ mod db;
 mod gate;
 mod output;
 mod progress;
+mod serve;
 
 use args::{K8sArgs, ScanArgs};
 use output::{outputs, write_out, Order};
@@ -58,6 +59,12 @@ enum Command {
     /// Manage the advisory database.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Run the scan service: a store of every image's evidence and verdict, a scan queue
+    /// fed by the API and registry push webhooks, re-matching when advisories change.
+    Serve(Box<serve::ServeArgs>),
+    /// Manage the server's API tokens.
+    #[command(subcommand)]
+    Token(serve::TokenCommand),
 }
 
 /// An error with the exit code it deserves.
@@ -105,6 +112,8 @@ fn main() -> ExitCode {
         Command::Sbom(a) => scan(a, Mode::Sbom, order),
         Command::K8s(a) => k8s(a, order),
         Command::Db(c) => db::run(c),
+        Command::Serve(a) => serve::serve(*a),
+        Command::Token(c) => serve::token(c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
