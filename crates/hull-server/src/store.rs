@@ -302,12 +302,17 @@ fn migrator() -> Migrator {
     )])
 }
 
-/// A random id: 16 bytes, hex.
+/// A new id: the time in nanoseconds, then 8 random bytes, in hex. Ids sort in the order
+/// they were made (the audit log and finding events are listed by `(at, id)`), and two
+/// replicas never make the same one.
 pub fn new_id() -> String {
-    let mut b = [0u8; 16];
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut b = [0u8; 8];
     // The OS's generator fails only where nothing could run at all.
     getrandom::fill(&mut b).expect("the OS random generator");
-    hex::encode(b)
+    format!("{nanos:016x}{}", hex::encode(b))
 }
 
 /// The store on SQLite or PostgreSQL through `sqlx`'s `Any` driver.
@@ -566,7 +571,15 @@ impl Store for SqlStore {
 
     async fn recover(&self, now: i64) -> Result<u64, StoreError> {
         match self.dialect {
-            Dialect::Sqlite => self.requeue_expired(i64::MAX).await,
+            Dialect::Sqlite => Ok(sqlx::query(
+                "UPDATE jobs SET state = 'queued', lease_until = 0, updated_at = $1
+                 WHERE state = 'running'",
+            )
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(db("recover jobs"))?
+            .rows_affected()),
             Dialect::Postgres => self.requeue_expired(now).await,
         }
     }

@@ -116,7 +116,7 @@ pub struct ImageSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<OsRelease>,
     /// The config's architecture.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub architecture: String,
     /// The config's creation time, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
