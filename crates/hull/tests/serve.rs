@@ -1,0 +1,494 @@
+//! `hull serve` end to end with real parts on loopback: Debian's `docker-registry` sends its
+//! push notifications to the server, `skopeo` pushes a real image, the webhook queues the
+//! scan, the report is read in every format; then an OSV import adds advisories for a
+//! package of that image and the stored inventory is matched again (no registry blob is
+//! read) into new findings and a notification. And a server killed while jobs are queued and
+//! running finishes every job once after a restart.
+//!
+//! Needs `docker-registry`, `skopeo` and the test images (installed and built by `.ci/run`);
+//! fails without them unless `HULL_SKIP_IMAGE_TESTS=1`.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+const ADMIN: &str = "hull_e2e_admin";
+const SECRET: &str = "registry-hook-secret";
+
+struct Proc(Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_port(port: u16) {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "nothing listening on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A registry on loopback, logging every request to `dir/registry.log`, optionally
+/// notifying `hook`.
+fn registry(dir: &Path, hook: Option<&str>) -> (Proc, u16) {
+    let port = free_port();
+    let storage = dir.join("registry");
+    std::fs::create_dir_all(&storage).unwrap();
+    let notifications = hook.map_or(String::new(), |url| {
+        format!(
+            "notifications:\n  endpoints:\n    - name: hull\n      url: {url}\n      headers:\n        Authorization: [\"Bearer {SECRET}\"]\n      timeout: 5s\n      threshold: 3\n      backoff: 1s\n"
+        )
+    });
+    let cfg = format!(
+        "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n{notifications}",
+        storage.display()
+    );
+    std::fs::write(dir.join("registry.yml"), cfg).unwrap();
+    let log = std::fs::File::create(dir.join("registry.log")).unwrap();
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(dir.join("registry.yml"))
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    wait_port(port);
+    (Proc(child), port)
+}
+
+/// Blob reads the registry served so far.
+fn blob_reads(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("registry.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| {
+            (l.contains("\"GET /v2/") || l.contains("\"HEAD /v2/")) && l.contains("/blobs/")
+        })
+        .count()
+}
+
+fn push(src: &str, dest: &str) {
+    let o = Command::new("skopeo")
+        .args([
+            "copy",
+            "-q",
+            "--dest-tls-verify=false",
+            src,
+            &format!("docker://{dest}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "skopeo: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn serve(dir: &Path, port: u16, extra: &[&str]) -> Proc {
+    let mut c = hull();
+    c.env("HULL_ADMIN_TOKEN", ADMIN)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--store")
+        .arg(format!("sqlite://{}", dir.join("server.db").display()))
+        .arg("--db")
+        .arg(dir.join("advisories.db"))
+        .arg("--cache-dir")
+        .arg(dir.join("cache"))
+        .args(["--webhook-secret", SECRET])
+        .args(extra)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join(format!("serve-{port}.log"))).unwrap());
+    let p = Proc(c.spawn().unwrap());
+    wait_port(port);
+    p
+}
+
+struct Api(String);
+
+impl Api {
+    fn call(&self, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let url = format!("{}{path}", self.0);
+        let auth = format!("Bearer {ADMIN}");
+        let r = if method == "GET" {
+            agent.get(&url).header("authorization", &auth).call()
+        } else {
+            agent.post(&url).header("authorization", &auth).send(body)
+        };
+        let mut r = r.unwrap();
+        let status = r.status().as_u16();
+        (
+            status,
+            r.body_mut()
+                .with_config()
+                .limit(256 << 20)
+                .read_to_string()
+                .unwrap_or_default(),
+        )
+    }
+
+    fn json(&self, method: &str, path: &str, body: &[u8]) -> Value {
+        let (status, text) = self.call(method, path, body);
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {text}"
+        );
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn osv_zip(dir: &str, needle: &str) -> Vec<u8> {
+    let base = repo_root().join("testdata/osv").join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&base)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(needle))
+        .collect();
+    files.sort();
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut buf);
+    for f in &files {
+        z.start_file(
+            f.file_name().unwrap().to_string_lossy(),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        z.write_all(&std::fs::read(f).unwrap()).unwrap();
+    }
+    z.finish().unwrap();
+    buf.into_inner()
+}
+
+/// A loopback listener that hands over each request body it receives.
+fn listener() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader, Read};
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/notify", l.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for s in l.incoming().take(16) {
+            let Ok(mut s) = s else { continue };
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut len = 0;
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 || line.trim_end().is_empty() {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            let _ = r.read_exact(&mut body);
+            let _ = s.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n");
+            let _ = tx.send(String::from_utf8_lossy(&body).into_owned());
+        }
+    });
+    (url, rx)
+}
+
+fn expected_packages(images: &Path) -> Vec<(String, String)> {
+    let mut v: Vec<_> = std::fs::read_to_string(images.join("debian-test.dpkg-query.tsv"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_string(), f[1].to_string())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn registry_push_is_scanned_and_an_advisory_import_rematches_without_the_registry() {
+    let Some(images) = test_images(&["docker-registry", "skopeo"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hull_port = free_port();
+    let (hook, notified) = listener();
+    let _server = serve(d, hull_port, &["--notify", &hook]);
+    let api = Api(format!("http://127.0.0.1:{hull_port}"));
+    // The server's database starts with openssl's Debian advisories only.
+    api.json(
+        "POST",
+        "/api/v1/db/import?name=Debian-openssl",
+        &osv_zip("debian", "openssl"),
+    );
+
+    let (_registry, reg_port) = registry(
+        d,
+        Some(&format!(
+            "http://127.0.0.1:{hull_port}/api/v1/webhooks/registry"
+        )),
+    );
+    let oci = format!(
+        "oci:{}:debian-test",
+        images.join("debian-test.oci").display()
+    );
+    push(&oci, &format!("127.0.0.1:{reg_port}/team/app:1.0"));
+
+    // The push notification queues the scan; the image appears with its verdict.
+    let repo = format!("127.0.0.1:{reg_port}/team/app");
+    let image = wait_for(120, "the pushed image to be scanned", || {
+        let page = api.json("GET", &format!("/api/v1/images?repository={repo}"), b"");
+        page["images"].as_array().unwrap().first().cloned()
+    });
+    let digest = image["digest"].as_str().unwrap().to_string();
+    assert!(
+        image["references"][0]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{repo}@sha256:")),
+        "{image}"
+    );
+    let audit = api.json("GET", "/api/v1/audit", b"");
+    assert!(
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["actor"] == "registry-webhook" && e["status"] == 202),
+        "{audit}"
+    );
+
+    // Every format, each checked against its official schema where it has one; the
+    // inventory is dpkg-query's own list.
+    let report = api.json(
+        "GET",
+        &format!("/api/v1/images/{digest}/report?format=json"),
+        b"",
+    );
+    assert_eq!(names(&report), expected_packages(&images));
+    let vulns_at_scan: BTreeSet<String> = report["vulnerabilities"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| v["id"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    for (format, schema) in [
+        ("sarif", Some(("sarif-2.1.0", "sarif-schema-2.1.0.json"))),
+        ("cyclonedx", Some(("cyclonedx-1.6", "bom-1.6.schema.json"))),
+        ("spdx", Some(("spdx-2.3", "spdx-schema.json"))),
+        ("openvex", Some(("openvex-0.2", "openvex_json_schema.json"))),
+        ("html", None),
+        ("junit", None),
+        ("markdown", None),
+    ] {
+        let (status, body) = api.call(
+            "GET",
+            &format!("/api/v1/images/{digest}/report?format={format}"),
+            b"",
+        );
+        assert_eq!(status, 200, "{format}: {body}");
+        if let Some((dir, main)) = schema {
+            assert_schema_valid(dir, main, &serde_json::from_str(&body).unwrap());
+        }
+        if matches!(format, "cyclonedx" | "spdx") {
+            assert!(body.contains("libexpat1"), "{format}: the inventory");
+        }
+        assert!(!body.is_empty(), "{format}");
+    }
+
+    // expat's advisories arrive. The stored inventory is matched again; the registry is
+    // not asked for a single blob.
+    let blobs_before = blob_reads(d);
+    assert!(
+        blobs_before > 0,
+        "the scan read the layers from the registry"
+    );
+    api.json(
+        "POST",
+        "/api/v1/db/import?name=Debian-expat",
+        &osv_zip("debian", "expat"),
+    );
+    let appeared = wait_for(120, "re-match findings", || {
+        let f = api.json("GET", "/api/v1/findings", b"");
+        let ev: BTreeSet<String> = f["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                e["cause"] == "rematch"
+                    && e["change"] == "appeared"
+                    && e["digest"] == digest.as_str()
+            })
+            .map(|e| e["finding"].as_str().unwrap().to_string())
+            .collect();
+        (!ev.is_empty()).then_some(ev)
+    });
+    // The reference: a fresh `hull scan` of the same image against the same database.
+    let fresh = scan_json(&[
+        "scan",
+        "--no-cache",
+        "-f",
+        "json",
+        "--db",
+        d.join("advisories.db").to_str().unwrap(),
+        images.join("debian-test.oci").to_str().unwrap(),
+    ]);
+    let fresh_ids: BTreeSet<String> = fresh["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_string())
+        .collect();
+    let new_ids: BTreeSet<String> = fresh_ids.difference(&vulns_at_scan).cloned().collect();
+    assert!(
+        !new_ids.is_empty(),
+        "expat's records affect the image's libexpat1"
+    );
+    assert_eq!(appeared, new_ids);
+    let body: Value =
+        serde_json::from_str(&notified.recv_timeout(Duration::from_secs(60)).unwrap()).unwrap();
+    assert_eq!(
+        (body["cause"].as_str(), body["digest"].as_str()),
+        (Some("rematch"), Some(digest.as_str()))
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        blob_reads(d),
+        blobs_before,
+        "the re-match read no blob from the registry"
+    );
+    let metrics = api.call("GET", "/metrics", b"").1;
+    assert!(
+        metrics.contains("hull_scans_total{outcome=\"passed\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn a_restart_while_jobs_run_completes_every_job_once() {
+    let Some(images) = test_images(&["docker-registry", "skopeo"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_registry, reg) = registry(d, None);
+    // Three images with distinct digests, one of them under two tags.
+    let sources = [
+        format!(
+            "oci:{}:debian-test",
+            images.join("debian-test.oci").display()
+        ),
+        format!(
+            "oci:{}:debian-test",
+            images.join("debian-test.zstd.oci").display()
+        ),
+        format!("docker-archive:{}", images.join("lang-test.tar").display()),
+    ];
+    let mut refs = vec![];
+    for (i, src) in sources.iter().enumerate() {
+        let r = format!("127.0.0.1:{reg}/team/app:{i}");
+        push(src, &r);
+        refs.push(r);
+    }
+    push(&sources[0], &format!("127.0.0.1:{reg}/team/app:again"));
+    refs.push(format!("127.0.0.1:{reg}/team/app:again"));
+
+    let port = free_port();
+    let mut server = serve(d, port, &["--concurrency", "1", "--no-cache"]);
+    let api = Api(format!("http://127.0.0.1:{port}"));
+    api.json(
+        "POST",
+        "/api/v1/db/import?name=Debian",
+        &osv_zip("debian", ""),
+    );
+    let ids: Vec<String> = refs
+        .iter()
+        .map(|r| {
+            let v = api.json(
+                "POST",
+                "/api/v1/scans",
+                format!(r#"{{"image":"{r}"}}"#).as_bytes(),
+            );
+            v["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    // Killed (not stopped) while the first job runs and the others wait.
+    wait_for(60, "a running job", || {
+        ids.iter()
+            .any(|id| api.json("GET", &format!("/api/v1/scans/{id}"), b"")["state"] == "running")
+            .then_some(())
+    });
+    let _ = server.0.kill();
+    let _ = server.0.wait();
+    server = serve(d, port, &["--concurrency", "2", "--no-cache"]);
+    let jobs: Vec<Value> = wait_for(180, "every job to finish", || {
+        let jobs: Vec<Value> = ids
+            .iter()
+            .map(|id| api.json("GET", &format!("/api/v1/scans/{id}"), b""))
+            .collect();
+        jobs.iter().all(|j| j["state"] == "done").then_some(jobs)
+    });
+    let digests: BTreeSet<&str> = jobs.iter().map(|j| j["digest"].as_str().unwrap()).collect();
+    assert_eq!(digests.len(), 3, "{jobs:?}");
+    let page = api.json("GET", "/api/v1/images", b"");
+    assert_eq!(page["images"].as_array().unwrap().len(), 3);
+    // Each finding appeared once per image, however often its job was started.
+    let f = api.json("GET", "/api/v1/findings?limit=10000", b"");
+    let events = f["findings"].as_array().unwrap();
+    let mut seen = BTreeSet::new();
+    for e in events {
+        let key = (
+            e["digest"].to_string(),
+            e["scanner"].to_string(),
+            e["finding"].to_string(),
+            e["subject"].to_string(),
+            e["change"].to_string(),
+        );
+        assert!(seen.insert(key.clone()), "duplicated event {key:?}");
+    }
+    assert!(!events.is_empty());
+    drop(server);
+}
