@@ -492,3 +492,77 @@ fn an_advisory_import_rematches_stored_sboms_and_announces_the_change() {
         "{metrics}"
     );
 }
+
+#[test]
+fn a_scheduled_update_builds_the_database_and_rematches_what_changed() {
+    if !hull_testkit::have_tool("python3") {
+        return;
+    }
+    // A mirror laid out as the OSV bucket, on loopback.
+    let mirror = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(mirror.path().join("Debian")).unwrap();
+    let zip = mirror.path().join("Debian/all.zip");
+    std::fs::write(&zip, osv_zip(&osv_records("debian", "openssl"))).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _http = Kill(
+        std::process::Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                &port.to_string(),
+            ])
+            .current_dir(mirror.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let s = Server::start(|c| {
+        c.db_update = Some((
+            Duration::from_secs(1),
+            hull_scan::db::UpdateOptions {
+                mirror: format!("http://127.0.0.1:{port}"),
+                ecosystems: vec!["Debian".into()],
+                download_dir: c.advisory_db.with_file_name("osv"),
+                max_bytes: 64 << 20,
+                timeout: Duration::from_secs(30),
+            },
+        ));
+    });
+    wait_for(60, "the first update", || {
+        (s.call("GET", "/readyz", None, b"").0 == 200).then_some(())
+    });
+    let stored = s.json("POST", "/api/v1/sboms", Some(ADMIN), SBOM.as_bytes());
+    let digest = stored["digest"].as_str().unwrap().to_string();
+    // The mirror publishes expat's advisories; the next update brings them in.
+    std::thread::sleep(Duration::from_millis(1100));
+    let mut both = osv_records("debian", "openssl");
+    both.extend(osv_records("debian", "expat"));
+    std::fs::write(&zip, osv_zip(&both)).unwrap();
+    wait_for(60, "findings from the update", || {
+        let f = s.json("GET", "/api/v1/findings", Some(ADMIN), b"");
+        f["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| {
+                e["cause"] == "rematch"
+                    && e["digest"] == digest.as_str()
+                    && e["subject"] == "libexpat1@2.5.0-1"
+            })
+            .then_some(())
+    });
+}
