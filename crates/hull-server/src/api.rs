@@ -393,7 +393,7 @@ async fn get_image(
 ) -> Answer {
     caller.need(Role::Viewer)?;
     match app.store.image(&digest).await? {
-        Some((row, _)) => Ok(Json(row).into_response()),
+        Some(row) => Ok(Json(row).into_response()),
         None => Err(ApiError::NotFound(format!("no image {digest}"))),
     }
 }
@@ -435,7 +435,7 @@ async fn get_report(
         .unwrap_or("json")
         .parse()
         .map_err(ApiError::BadRequest)?;
-    let Some((_, json)) = app.store.image(&digest).await? else {
+    let Some(json) = app.store.report(&digest).await? else {
         return Err(ApiError::NotFound(format!("no image {digest}")));
     };
     let app2 = app.clone();

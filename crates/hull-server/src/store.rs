@@ -234,8 +234,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Writes a scanned or re-matched image with its events.
     async fn put_image(&self, w: ImageWrite) -> Result<(), StoreError>;
-    /// One image's row and report JSON.
-    async fn image(&self, digest: &str) -> Result<Option<(ImageRow, String)>, StoreError>;
+    /// One image's row.
+    async fn image(&self, digest: &str) -> Result<Option<ImageRow>, StoreError>;
+    /// One image's report JSON (without the policy's decision).
+    async fn report(&self, digest: &str) -> Result<Option<String>, StoreError>;
     /// Images by digest, after `after`, at most `limit`, optionally of one repository.
     async fn images(
         &self,
@@ -677,23 +679,31 @@ impl Store for SqlStore {
         tx.commit().await.map_err(db(OP))
     }
 
-    async fn image(&self, digest: &str) -> Result<Option<(ImageRow, String)>, StoreError> {
-        const OP: &str = "read image";
-        let q = format!("SELECT {IMAGE_COLUMNS}, report FROM images WHERE digest = $1");
+    async fn image(&self, digest: &str) -> Result<Option<ImageRow>, StoreError> {
+        let q = format!("SELECT {IMAGE_COLUMNS} FROM images WHERE digest = $1");
         let Some(row) = sqlx::query(AssertSqlSafe(q))
             .bind(digest)
             .fetch_optional(&self.pool)
             .await
-            .map_err(db(OP))?
+            .map_err(db("read image"))?
         else {
             return Ok(None);
         };
         let refs = self.references(&[digest.to_string()]).await?;
-        let report: String = get(&row, "report", OP)?;
-        Ok(Some((
-            image_row(&row, refs.into_iter().next().unwrap_or_default())?,
-            report,
-        )))
+        Ok(Some(image_row(
+            &row,
+            refs.into_iter().next().unwrap_or_default(),
+        )?))
+    }
+
+    async fn report(&self, digest: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query("SELECT report FROM images WHERE digest = $1")
+            .bind(digest)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db("read report"))?
+            .map(|r| get(&r, "report", "read report"))
+            .transpose()
     }
 
     async fn images(

@@ -214,7 +214,11 @@ pub(crate) async fn store_scan(
             scanned_at: t,
             matched_at: t,
             judged_at: t,
-            references: vec![reference.to_string()],
+            references: [reference]
+                .into_iter()
+                .filter(|r| !r.is_empty())
+                .map(String::from)
+                .collect(),
         },
         report: serde_json::to_string(&report).map_err(|e| StoreError::Corrupt {
             op: "write image",
@@ -235,7 +239,7 @@ fn content_digest(report: &ScanReport) -> String {
 }
 
 async fn stored_report(app: &App, digest: &str) -> Result<Option<ScanReport>, StoreError> {
-    let Some((_, json)) = app.store.image(digest).await? else {
+    let Some(json) = app.store.report(digest).await? else {
         return Ok(None);
     };
     serde_json::from_str(&json)
@@ -312,10 +316,12 @@ pub(crate) async fn rematch_all(app: &Arc<App>) -> Result<Rematched, StoreError>
     for chunk in digests.chunks(REMATCH_BATCH) {
         let mut batch = Vec::with_capacity(chunk.len());
         for d in chunk {
-            if let Some((row, json)) = app.store.image(d).await? {
-                if let Ok(report) = serde_json::from_str::<ScanReport>(&json) {
-                    batch.push((row, report));
-                }
+            let (Some(row), Some(json)) = (app.store.image(d).await?, app.store.report(d).await?)
+            else {
+                continue;
+            };
+            if let Ok(report) = serde_json::from_str::<ScanReport>(&json) {
+                batch.push((row, report));
             }
         }
         let p = path.clone();

@@ -143,7 +143,8 @@ fn images_are_one_row_per_digest_with_references_events_and_pages() {
         })
         .await
         .unwrap();
-        let (b, report) = s.image("sha256:b").await.unwrap().unwrap();
+        let b = s.image("sha256:b").await.unwrap().unwrap();
+        let report = s.report("sha256:b").await.unwrap().unwrap();
         assert_eq!(b.references, vec!["h/team/app:1", "h/team/app:latest"]);
         assert!(!b.passed);
         assert_eq!(report, "{\"x\":1}");
