@@ -22,6 +22,9 @@
 //! [license]                        # SPDX ids or classes: permissive, copyleft,
 //! deny = ["network-copyleft", "unknown"]   # network-copyleft, unknown
 //!
+//! [admission]                     # the cluster's webhook (see `admission`)
+//! mode = "enforce"
+//!
 //! [[ignore]]
 //! id = "CVE-2023-5678"             # or any alias, a check id, a rule id
 //! package = "openssl"              # or a purl: pkg:deb/debian/openssl
@@ -58,6 +61,7 @@ struct RawPolicy {
     ioc: Option<RawScanner>,
     misconfig: Option<RawMisconfig>,
     license: Option<RawLicense>,
+    admission: Option<crate::admission::RawAdmission>,
     #[serde(default)]
     ignore: Vec<Spanned<RawIgnore>>,
 }
@@ -116,6 +120,8 @@ pub struct PolicyFile {
     pub policy: Policy,
     /// VEX documents to read, relative paths resolved.
     pub vex: Vec<PathBuf>,
+    /// The `[admission]` section (its defaults when absent).
+    pub admission: crate::admission::Admission,
 }
 
 /// Reads and validates `path`.
@@ -230,7 +236,17 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<PolicyFile, PolicyEr
         policy.ignores.push(ignore(file, text, ig)?);
     }
     let vex = raw.vex.iter().map(|v| base.join(v.get_ref())).collect();
-    Ok(PolicyFile { policy, vex })
+    let admission = match &raw.admission {
+        Some(a) => a
+            .validate()
+            .map_err(|(span, field, msg)| err(span, &field, msg))?,
+        None => Default::default(),
+    };
+    Ok(PolicyFile {
+        policy,
+        vex,
+        admission,
+    })
 }
 
 fn ignore(file: &str, text: &str, spanned: &Spanned<RawIgnore>) -> Result<Ignore, PolicyError> {

@@ -12,6 +12,7 @@
 //! ([`ignorefile::parse`]), VEX documents ([`vex::parse`]) and flags; each is validated once,
 //! where it is read, with errors that name the file, line and column ([`PolicyError`]).
 
+pub mod admission;
 mod error;
 pub mod file;
 pub mod ignorefile;

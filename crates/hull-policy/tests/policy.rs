@@ -322,3 +322,66 @@ fn licences_are_judged_by_allow_and_deny_lists_and_classes() {
         Some("unknown (Public Domain)".into())
     );
 }
+
+#[test]
+fn the_admission_section_is_validated_with_its_defaults() {
+    use hull_policy::admission::{Mode, PodSecurity, Unscanned};
+    let a = file::parse("hull.toml", "", Path::new("."))
+        .unwrap()
+        .admission;
+    assert_eq!(
+        (a.mode, a.pod_security, a.unscanned),
+        (Mode::Enforce, PodSecurity::Baseline, Unscanned::Deny)
+    );
+    assert!(a.require_passed_scan && !a.require_digest && a.deny_on_timeout);
+    let a = file::parse(
+        "hull.toml",
+        "[admission]\nmode = \"audit\"\nexempt_namespaces = [\"kube-system\"]\nallowed_registries = [\"127.0.0.1:5000/\"]\n\
+         require_digest = true\npod_security = \"restricted\"\nunscanned = \"scan\"\ndeadline_ms = 1500\non_timeout = \"warn\"\n\
+         [admission.namespace.prod]\nmode = \"enforce\"\n",
+        Path::new("."),
+    )
+    .unwrap()
+    .admission;
+    assert_eq!(
+        (a.mode_for("dev"), a.mode_for("prod")),
+        (Mode::Audit, Mode::Enforce)
+    );
+    assert_eq!(a.allowed_registries, vec!["127.0.0.1:5000"]);
+    assert_eq!(
+        (a.pod_security, a.unscanned),
+        (PodSecurity::Restricted, Unscanned::Scan)
+    );
+    assert_eq!(a.deadline, std::time::Duration::from_millis(1500));
+    assert!(a.require_digest && !a.deny_on_timeout && a.exempt_namespaces.contains("kube-system"));
+    for (text, line, field) in [
+        ("[admission]\nmode = \"block\"\n", 2, "admission.mode"),
+        (
+            "[admission]\n\npod_security = \"strict\"\n",
+            3,
+            "admission.pod_security",
+        ),
+        (
+            "[admission]\ndeadline_ms = 60000\n",
+            2,
+            "admission.deadline_ms",
+        ),
+        (
+            "[admission]\nallowed_registries = [\"https://r.io\"]\n",
+            2,
+            "admission.allowed_registries",
+        ),
+        (
+            "[admission.namespace.dev]\nmode = \"off\"\n",
+            2,
+            "admission.namespace.mode",
+        ),
+    ] {
+        let e = file::parse("hull.toml", text, Path::new(".")).unwrap_err();
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (line, Some(field)),
+            "{text}: {e}"
+        );
+    }
+}
