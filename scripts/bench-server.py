@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Measures `hull serve`: re-matching 1,000 stored SBOMs of 300 packages each after an
 advisory import, and read throughput and p99 latency of `GET /api/v1/images/{digest}` and
 `GET /api/v1/images` with 10,000 stored images (wrk).
@@ -10,9 +10,14 @@ packages named after the source packages the data covers, at versions below and 
 fixes, so the re-match finds and resolves real findings.
 
 usage: bench-server.py OSV_DEBIAN_ZIP [--sboms 1000] [--packages 300] [--images 10000]
-Needs a release build (`cargo build --release -p hull`) and wrk.
+Needs a release build (`cargo build --release -p hull`), wrk, and Debian's python3-apt (run
+it with /usr/bin/python3).
 """
-import argparse, io, json, os, re, shutil, socket, subprocess, sys, tempfile, time, urllib.request, zipfile
+import argparse, functools, io, json, os, re, shutil, socket, subprocess, sys, tempfile, time, urllib.request, zipfile
+
+# Debian's own version order (python3-apt), to tell the newest fix from an older one.
+import apt_pkg
+apt_pkg.init()
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 target_dir = os.environ.get("CARGO_TARGET_DIR", os.path.join(root, "target"))
@@ -72,7 +77,8 @@ def fixes_of(path):
                     for e in r.get("events", []):
                         if "fixed" in e:
                             fixes.setdefault(a["package"]["name"], set()).add(e["fixed"])
-    return {k: sorted(v) for k, v in sorted(fixes.items())}
+    order = functools.cmp_to_key(apt_pkg.version_compare)
+    return {k: sorted(v, key=order) for k, v in sorted(fixes.items())}
 
 
 def sbom(i, sources, fixes, n):
@@ -80,8 +86,11 @@ def sbom(i, sources, fixes, n):
     for k in range(n):
         src = sources[(i * 7 + k) % len(sources)]
         fixed = fixes[src]
-        # Below the oldest fix (vulnerable), or at the newest (fixed): both kinds present.
-        ver = "0.0.1-1" if (i + k) % 3 == 0 else fixed[-1]
+        # One package in ten a fix behind (at the version an earlier advisory fixed, so
+        # vulnerable to the later ones), the rest at the newest fix: an image a little
+        # behind on updates, tens of findings.
+        behind = fixed[-2] if len(fixed) > 1 else "0.0.1-1"
+        ver = behind if (i + k) % 10 == 0 else fixed[-1]
         comps.append({
             "type": "library", "name": src, "version": ver,
             "purl": f"pkg:deb/debian/{src}@{ver}?arch=amd64&distro=debian-12",

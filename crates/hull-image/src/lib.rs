@@ -22,7 +22,7 @@ pub use layer::{
 pub use oci::{HistoryEntry, ImageConfig, Platform};
 pub use path::normalize;
 pub use reference::Reference;
-pub use registry::{RegistryOptions, DEFAULT_REQUEST_TIMEOUT};
+pub use registry::{resolve_digest, RegistryOptions, DEFAULT_REQUEST_TIMEOUT};
 pub use source::{open, BlobStamp, Image, ImageLayer, OpenOptions, SourceKind};
 
 /// Entry points for the fuzz targets in `fuzz/` (not a stable API).

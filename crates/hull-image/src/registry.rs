@@ -364,6 +364,22 @@ fn credentials_in(config: &[u8], keys: &[String]) -> Option<(String, String)> {
     None
 }
 
+/// The digest a registry reference names: its own digest when it has one, else the
+/// SHA-256 of the manifest (or index) the registry serves for the tag, hashed here rather
+/// than taken from the registry's `Docker-Content-Digest` header. The admission webhook
+/// decides about this digest, never about a tag.
+pub fn resolve_digest(reference: &str, opts: &RegistryOptions) -> Result<Digest, ImageError> {
+    let r = Reference::parse(reference)?;
+    if let Some(d) = &r.digest {
+        return Ok(d.clone());
+    }
+    let tag = r.tag.clone().unwrap_or_else(|| "latest".to_string());
+    let (bytes, _) = RegistryClient::new(&r, opts).manifest(&tag)?;
+    use sha2::Digest as _;
+    let sum: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+    Ok(Digest::from_sha256_bytes(&sum))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

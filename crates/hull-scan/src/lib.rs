@@ -52,7 +52,8 @@ pub mod options {
     pub use hull_config::k8s::Options as K8sOptions;
     pub use hull_config::Options as ConfigOptions;
     pub use hull_image::{
-        ImageError, Limits, OpenOptions, Platform, Reference, RegistryOptions, SourceKind,
+        resolve_digest, ImageError, Limits, OpenOptions, Platform, Reference, RegistryOptions,
+        SourceKind,
     };
     pub use hull_malware::clamd::ClamdAddr;
     pub use hull_malware::{Limits as MalwareLimits, Options as MalwareOptions};

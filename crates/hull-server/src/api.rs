@@ -153,12 +153,17 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/db/import", post(db_import))
         .route("/api/v1/tokens", post(create_token).get(list_tokens))
         .route("/api/v1/tokens/{name}", delete(revoke_token))
+        .route("/api/v1/admission/decisions", get(list_decisions))
         .route_layer(middleware::from_fn_with_state(app.clone(), authenticate));
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .route("/api/v1/openapi.json", get(|| async { Json(openapi()) }))
+        // The API server calls this at every admission: answered from stored evidence,
+        // never audited (decisions have their own record), protected by TLS and the
+        // network as Kubernetes webhooks are.
+        .route("/api/v1/admission", post(admission_review))
         .merge(api)
         .route_layer(middleware::from_fn_with_state(app.clone(), observe))
         .layer(DefaultBodyLimit::max(app.config.max_body))
@@ -827,6 +832,42 @@ async fn revoke_token(
     ))
 }
 
+#[utoipa::path(post, path = "/api/v1/admission",
+    request_body(content = Object, description = "An admission.k8s.io/v1 AdmissionReview"),
+    responses((status = 200, description = "The AdmissionReview with its response"),
+              (status = 400, body = ErrorBody)))]
+async fn admission_review(State(app): State<Arc<App>>, body: Bytes) -> Answer {
+    match crate::admission::review(&app, &body).await {
+        Ok(v) => Ok(Json(v).into_response()),
+        Err(crate::admission::BadReview(m)) => Err(ApiError::BadRequest(m)),
+    }
+}
+
+/// Admission decisions.
+#[derive(Serialize, utoipa::ToSchema)]
+struct DecisionPage {
+    /// Oldest first.
+    decisions: Vec<crate::store::Decision>,
+}
+
+#[utoipa::path(get, path = "/api/v1/admission/decisions", params(SinceQuery),
+    responses((status = 200, body = DecisionPage)), security(("bearer" = [])))]
+async fn list_decisions(
+    State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<SinceQuery>,
+) -> Answer {
+    caller.need(Role::Viewer)?;
+    let decisions = app
+        .store
+        .decisions(
+            q.since.unwrap_or(0),
+            q.limit.unwrap_or(1000).clamp(1, 10_000),
+        )
+        .await?;
+    Ok(Json(DecisionPage { decisions }).into_response())
+}
+
 struct Security;
 
 impl utoipa::Modify for Security {
@@ -850,7 +891,8 @@ impl utoipa::Modify for Security {
 #[openapi(
     info(title = "hull server API", description = "Scans, images, reports, SBOMs, registry webhooks, findings, audit log, advisory database and tokens."),
     paths(submit_scan, get_scan, list_images, get_image, get_report, post_sbom, registry_webhook,
-          list_findings, audit_log, db_import, create_token, list_tokens, revoke_token),
+          list_findings, audit_log, db_import, create_token, list_tokens, revoke_token,
+          admission_review, list_decisions),
     components(schemas(JobState, Role)),
     modifiers(&Security)
 )]

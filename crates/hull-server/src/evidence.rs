@@ -64,15 +64,39 @@ pub fn counts(report: &ScanReport) -> serde_json::Value {
     serde_json::to_value(by).unwrap_or_default()
 }
 
+/// The policy's decision on one image, as stored beside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// Whether it passes.
+    pub passed: bool,
+    /// The one line saying why.
+    pub summary: String,
+    /// The ids of the findings that failed it, sorted, unique: what an admission denial
+    /// names.
+    pub failures: Vec<String>,
+}
+
 /// The report with the policy applied at `now`, and its verdict.
-pub fn judge(report: &ScanReport, policy: &Policy, now: i64) -> (ScanReport, bool, String) {
+pub fn judge(report: &ScanReport, policy: &Policy, now: i64) -> (ScanReport, Verdict) {
     let judged = hull_policy::apply(report.clone(), policy, now);
-    let (passed, summary) = judged
-        .policy
-        .as_ref()
-        .map(|p| (p.passed, p.summary.clone()))
-        .unwrap_or((true, String::new()));
-    (judged, passed, summary)
+    let verdict = match &judged.policy {
+        Some(p) => {
+            let mut failures: Vec<String> = p.failures.iter().map(|f| f.id.clone()).collect();
+            failures.sort();
+            failures.dedup();
+            Verdict {
+                passed: p.passed,
+                summary: p.summary.clone(),
+                failures,
+            }
+        }
+        None => Verdict {
+            passed: true,
+            summary: String::new(),
+            failures: vec![],
+        },
+    };
+    (judged, verdict)
 }
 
 /// What changed from `old` to `new` (both judged), as events at `at`.

@@ -8,12 +8,14 @@
 //!
 //! Modules: [`store`] (the storage trait and its SQL implementation), [`auth`] (tokens and
 //! roles), [`webhook`] (registry notifications), [`evidence`] (verdicts and finding diffs),
-//! [`metrics`], `worker` (the queue's workers and the re-match), `notify`, `api` (the HTTP
-//! routes and their OpenAPI document) and `tls`.
+//! [`metrics`], `worker` (the queue's workers and the re-match), `notify`, `admission` (the
+//! Kubernetes validating webhook), `api` (the HTTP routes and their OpenAPI document) and
+//! `tls`.
 //!
 //! Like every library here it neither prints nor reads the environment: the `hull` binary
 //! builds a [`Config`] and calls [`serve`].
 
+mod admission;
 pub mod auth;
 pub mod evidence;
 pub mod metrics;
@@ -76,6 +78,8 @@ pub struct Config {
     pub cache_dir: Option<PathBuf>,
     /// The policy every verdict is computed with.
     pub policy: Policy,
+    /// What the admission webhook demands (`[admission]` of the same `hull.toml`).
+    pub admission: hull_policy::admission::Admission,
     /// The secret registry webhooks must present (`Authorization`).
     pub webhook_secret: Option<String>,
     /// Notification webhooks.
@@ -114,6 +118,7 @@ impl Config {
             scanners: [Scanner::Vuln, Scanner::Secret, Scanner::Misconfig].into(),
             cache_dir: None,
             policy: Policy::default(),
+            admission: Default::default(),
             webhook_secret: None,
             notify: vec![],
             db_update: None,
@@ -156,6 +161,8 @@ pub(crate) struct App {
     pub wake: Notify,
     /// Asks the re-match task to run (the advisory database changed).
     pub rematch: Notify,
+    /// Tags resolved to digests for admission, with when.
+    pub resolved: std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
 }
 
 /// Seconds since the epoch.
@@ -210,6 +217,7 @@ pub async fn serve(
         metrics: metrics::Metrics::default(),
         wake: Notify::new(),
         rematch: Notify::new(),
+        resolved: Default::default(),
     });
     let stop = Arc::new(tokio::sync::watch::channel(false).0);
     let mut tasks = worker::spawn(app.clone(), stop.subscribe());

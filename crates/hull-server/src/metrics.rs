@@ -22,6 +22,16 @@ pub struct Change {
     pub change: String,
 }
 
+/// An admission answer's contribution.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AdmissionLabel {
+    /// `allow`, `deny` or `warn`.
+    pub decision: String,
+    /// `passed`, `exempt`, `registry`, `digest`, `pod-security`, `unscanned`, `verdict`,
+    /// `resolve`, `kind`, `limits`, `reference`.
+    pub reason: String,
+}
+
 /// An HTTP request's route.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct Route {
@@ -52,6 +62,10 @@ pub struct Metrics {
     pub notifications: Family<Outcome, Counter>,
     /// HTTP latency by route.
     pub http_seconds: Family<Route, Histogram>,
+    /// Admission answers by decision and reason.
+    pub admission: Family<AdmissionLabel, Counter>,
+    /// How long admission decisions took, in the server.
+    pub admission_seconds: Histogram,
 }
 
 impl Default for Metrics {
@@ -68,6 +82,8 @@ impl Default for Metrics {
             http_seconds: Family::new_with_constructor(|| {
                 Histogram::new(exponential_buckets(0.0005, 2.0, 16))
             }),
+            admission: Family::default(),
+            admission_seconds: Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
             registry: Registry::default(),
         };
         registry.register("queue_depth", "Scan jobs waiting", m.queue_depth.clone());
@@ -97,6 +113,16 @@ impl Default for Metrics {
             "http_request_duration_seconds",
             "HTTP request latency by route",
             m.http_seconds.clone(),
+        );
+        registry.register(
+            "admission_decisions",
+            "Admission answers by decision and reason",
+            m.admission.clone(),
+        );
+        registry.register(
+            "admission_duration_seconds",
+            "Server time of an admission decision",
+            m.admission_seconds.clone(),
         );
         Metrics { registry, ..m }
     }

@@ -135,6 +135,8 @@ pub struct ImageRow {
     pub judged_at: i64,
     /// The references it was seen under, sorted.
     pub references: Vec<String>,
+    /// The ids of the findings that failed the policy, sorted.
+    pub failures: Vec<String>,
 }
 
 /// What a scan or a re-match writes for one image, in one transaction.
@@ -204,6 +206,34 @@ pub struct AuditEntry {
     pub status: i64,
 }
 
+/// One admission decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Decision {
+    /// Seconds since the epoch.
+    pub at: i64,
+    /// The AdmissionReview request's uid.
+    pub uid: String,
+    /// The object's namespace.
+    pub namespace: String,
+    /// The object's kind.
+    pub kind: String,
+    /// The object's name.
+    pub name: String,
+    /// CREATE, UPDATE, …
+    pub operation: String,
+    /// The answer.
+    pub allowed: bool,
+    /// `enforce`, `audit` or `exempt`.
+    pub mode: String,
+    /// Each image and the digest judged (empty when it could not be resolved).
+    #[schema(value_type = Object)]
+    pub images: serde_json::Value,
+    /// What denied it (in audit mode: what would have).
+    pub reasons: Vec<String>,
+    /// Warnings returned.
+    pub warnings: Vec<String>,
+}
+
 /// Everything the server keeps. One implementation per engine family; every one passes the
 /// same tests (`tests/store.rs`).
 #[async_trait]
@@ -236,6 +266,14 @@ pub trait Store: Send + Sync + 'static {
     async fn put_image(&self, w: ImageWrite) -> Result<(), StoreError>;
     /// One image's row.
     async fn image(&self, digest: &str) -> Result<Option<ImageRow>, StoreError>;
+    /// The image a pod names: stored under `digest`, or seen under `reference`
+    /// (`host/repo@digest`; an index digest whose platform manifest was scanned). The most
+    /// recently judged one wins.
+    async fn image_for(
+        &self,
+        digest: &str,
+        reference: &str,
+    ) -> Result<Option<ImageRow>, StoreError>;
     /// One image's report JSON (without the policy's decision).
     async fn report(&self, digest: &str) -> Result<Option<String>, StoreError>;
     /// Images by digest, after `after`, at most `limit`, optionally of one repository.
@@ -271,6 +309,11 @@ pub trait Store: Send + Sync + 'static {
     /// The audit log from `since`, oldest first, at most `limit`.
     async fn audit_log(&self, since: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
 
+    /// Records an admission decision.
+    async fn record_decision(&self, d: Decision) -> Result<(), StoreError>;
+    /// Admission decisions from `since`, oldest first, at most `limit`.
+    async fn decisions(&self, since: i64, limit: i64) -> Result<Vec<Decision>, StoreError>;
+
     /// A server setting that outlives restarts.
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Sets one.
@@ -295,13 +338,23 @@ pub enum JobEnd {
 
 /// The schema, version by version; `sqlx` records which ran (`_sqlx_migrations`).
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        Cow::Borrowed("init"),
-        MigrationType::Simple,
-        include_str!("../migrations/0001_init.sql").into_sql_str(),
-        false,
-    )])
+    let m = |version, name, sql: &'static str| {
+        Migration::new(
+            version,
+            Cow::Borrowed(name),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![
+        m(1, "init", include_str!("../migrations/0001_init.sql")),
+        m(
+            2,
+            "admission",
+            include_str!("../migrations/0002_admission.sql"),
+        ),
+    ])
 }
 
 /// A new id: the time in nanoseconds, then 8 random bytes, in hex. Ids sort in the order
@@ -325,7 +378,7 @@ pub struct SqlStore {
 }
 
 const IMAGE_COLUMNS: &str =
-    "digest, repository, source, passed, verdict, counts, scanned_at, matched_at, judged_at";
+    "digest, repository, source, passed, verdict, counts, scanned_at, matched_at, judged_at, failures";
 const JOB_COLUMNS: &str = "id, image, state, attempts, error, digest, created_at, updated_at";
 
 impl SqlStore {
@@ -397,6 +450,7 @@ fn job_row(row: &AnyRow) -> Result<Job, StoreError> {
 fn image_row(row: &AnyRow, references: Vec<String>) -> Result<ImageRow, StoreError> {
     const OP: &str = "read image";
     let counts: String = get(row, "counts", OP)?;
+    let failures: String = get(row, "failures", OP)?;
     Ok(ImageRow {
         digest: get(row, "digest", OP)?,
         repository: get(row, "repository", OP)?,
@@ -411,6 +465,10 @@ fn image_row(row: &AnyRow, references: Vec<String>) -> Result<ImageRow, StoreErr
         matched_at: get(row, "matched_at", OP)?,
         judged_at: get(row, "judged_at", OP)?,
         references,
+        failures: serde_json::from_str(&failures).map_err(|e| StoreError::Corrupt {
+            op: OP,
+            message: e.to_string(),
+        })?,
     })
 }
 
@@ -443,23 +501,15 @@ fn event_row(row: &AnyRow) -> Result<FindingEvent, StoreError> {
 }
 
 impl SqlStore {
-    async fn references(&self, digests: &[String]) -> Result<Vec<Vec<String>>, StoreError> {
-        let mut out = Vec::with_capacity(digests.len());
-        for d in digests {
-            let rows = sqlx::query(
-                "SELECT reference FROM image_refs WHERE digest = $1 ORDER BY reference",
-            )
-            .bind(d.as_str())
+    async fn references(&self, digest: &str) -> Result<Vec<String>, StoreError> {
+        sqlx::query("SELECT reference FROM image_refs WHERE digest = $1 ORDER BY reference")
+            .bind(digest)
             .fetch_all(&self.pool)
             .await
-            .map_err(db("read references"))?;
-            out.push(
-                rows.iter()
-                    .map(|r| get::<String>(r, "reference", "read references"))
-                    .collect::<Result<_, _>>()?,
-            );
-        }
-        Ok(out)
+            .map_err(db("read references"))?
+            .iter()
+            .map(|r| get::<String>(r, "reference", "read references"))
+            .collect()
     }
 }
 
@@ -622,14 +672,14 @@ impl Store for SqlStore {
         // instead of failing to upgrade a read lock.
         sqlx::query(
             "INSERT INTO images (digest, repository, source, report, passed, verdict, counts,
-                                 scanned_at, matched_at, judged_at, advisory_db)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                 scanned_at, matched_at, judged_at, advisory_db, failures)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (digest) DO UPDATE SET
                repository = excluded.repository, source = excluded.source,
                report = excluded.report, passed = excluded.passed, verdict = excluded.verdict,
                counts = excluded.counts, scanned_at = excluded.scanned_at,
                matched_at = excluded.matched_at, judged_at = excluded.judged_at,
-               advisory_db = excluded.advisory_db",
+               advisory_db = excluded.advisory_db, failures = excluded.failures",
         )
         .bind(r.digest.as_str())
         .bind(r.repository.as_str())
@@ -637,11 +687,12 @@ impl Store for SqlStore {
         .bind(w.report.as_str())
         .bind(i64::from(r.passed))
         .bind(r.verdict.as_str())
-        .bind(r.counts.to_string())
+        .bind(to_json(&r.counts))
         .bind(r.scanned_at)
         .bind(r.matched_at)
         .bind(r.judged_at)
         .bind(w.advisory_db.as_str())
+        .bind(to_json(&r.failures))
         .execute(&mut *tx)
         .await
         .map_err(db(OP))?;
@@ -689,11 +740,7 @@ impl Store for SqlStore {
         else {
             return Ok(None);
         };
-        let refs = self.references(&[digest.to_string()]).await?;
-        Ok(Some(image_row(
-            &row,
-            refs.into_iter().next().unwrap_or_default(),
-        )?))
+        Ok(Some(image_row(&row, self.references(digest).await?)?))
     }
 
     async fn report(&self, digest: &str) -> Result<Option<String>, StoreError> {
@@ -712,10 +759,14 @@ impl Store for SqlStore {
         after: Option<&str>,
         limit: i64,
     ) -> Result<Vec<ImageRow>, StoreError> {
+        // One query for the page and its references (a page is not 1 + N queries).
         let q = format!(
-            "SELECT {IMAGE_COLUMNS} FROM images
-             WHERE ($1 = '' OR repository = $1) AND digest > $2
-             ORDER BY digest LIMIT $3"
+            "SELECT i.*, r.reference FROM (
+                 SELECT {IMAGE_COLUMNS} FROM images
+                 WHERE ($1 = '' OR repository = $1) AND digest > $2
+                 ORDER BY digest LIMIT $3) AS i
+             LEFT JOIN image_refs r ON r.digest = i.digest
+             ORDER BY i.digest, r.reference"
         );
         let rows = sqlx::query(AssertSqlSafe(q))
             .bind(repository.unwrap_or(""))
@@ -724,15 +775,18 @@ impl Store for SqlStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db("list images"))?;
-        let digests = rows
-            .iter()
-            .map(|r| get::<String>(r, "digest", "list images"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let refs = self.references(&digests).await?;
-        rows.iter()
-            .zip(refs)
-            .map(|(r, refs)| image_row(r, refs))
-            .collect()
+        let mut out: Vec<ImageRow> = Vec::new();
+        for r in &rows {
+            let digest: String = get(r, "digest", "list images")?;
+            let reference: Option<String> = get(r, "reference", "list images")?;
+            if out.last().is_none_or(|last| last.digest != digest) {
+                out.push(image_row(r, vec![])?);
+            }
+            if let (Some(last), Some(reference)) = (out.last_mut(), reference) {
+                last.references.push(reference);
+            }
+        }
+        Ok(out)
     }
 
     async fn digests(&self) -> Result<Vec<String>, StoreError> {
@@ -878,6 +932,89 @@ impl Store for SqlStore {
         .collect()
     }
 
+    async fn image_for(
+        &self,
+        digest: &str,
+        reference: &str,
+    ) -> Result<Option<ImageRow>, StoreError> {
+        let q = format!(
+            "SELECT {IMAGE_COLUMNS} FROM images
+             WHERE digest = $1 OR digest IN (SELECT digest FROM image_refs WHERE reference = $2)
+             ORDER BY judged_at DESC, digest LIMIT 1"
+        );
+        let Some(row) = sqlx::query(AssertSqlSafe(q))
+            .bind(digest)
+            .bind(reference)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db("read image"))?
+        else {
+            return Ok(None);
+        };
+        // The references are not needed to decide; they are left out.
+        Ok(Some(image_row(&row, vec![])?))
+    }
+
+    async fn record_decision(&self, d: Decision) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO admission_decisions
+               (id, at, uid, namespace, kind, name, operation, allowed, mode, images, reasons, warnings)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(new_id())
+        .bind(d.at)
+        .bind(d.uid.as_str())
+        .bind(d.namespace.as_str())
+        .bind(d.kind.as_str())
+        .bind(d.name.as_str())
+        .bind(d.operation.as_str())
+        .bind(i64::from(d.allowed))
+        .bind(d.mode.as_str())
+        .bind(to_json(&d.images))
+        .bind(to_json(&d.reasons))
+        .bind(to_json(&d.warnings))
+        .execute(&self.pool)
+        .await
+        .map_err(db("record decision"))?;
+        Ok(())
+    }
+
+    async fn decisions(&self, since: i64, limit: i64) -> Result<Vec<Decision>, StoreError> {
+        const OP: &str = "read decisions";
+        fn parse<T: serde::de::DeserializeOwned>(s: String) -> Result<T, StoreError> {
+            serde_json::from_str(&s).map_err(|e| StoreError::Corrupt {
+                op: OP,
+                message: e.to_string(),
+            })
+        }
+        sqlx::query(
+            "SELECT at, uid, namespace, kind, name, operation, allowed, mode, images, reasons, warnings
+             FROM admission_decisions WHERE at >= $1 ORDER BY at, id LIMIT $2",
+        )
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db(OP))?
+        .iter()
+        .map(|r| {
+            Ok(Decision {
+                at: get(r, "at", OP)?,
+                uid: get(r, "uid", OP)?,
+                namespace: get(r, "namespace", OP)?,
+                kind: get(r, "kind", OP)?,
+                name: get(r, "name", OP)?,
+                operation: get(r, "operation", OP)?,
+                allowed: get::<i64>(r, "allowed", OP)? != 0,
+                mode: get(r, "mode", OP)?,
+                images: parse(get(r, "images", OP)?)?,
+                reasons: parse(get(r, "reasons", OP)?)?,
+                warnings: parse(get(r, "warnings", OP)?)?,
+            })
+        })
+        .collect()
+    }
+
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         sqlx::query("SELECT value FROM meta WHERE key = $1")
             .bind(key)
@@ -900,4 +1037,9 @@ impl Store for SqlStore {
         .map_err(db("write setting"))?;
         Ok(())
     }
+}
+
+/// A list or object column's text.
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }

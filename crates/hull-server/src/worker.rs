@@ -194,7 +194,8 @@ pub(crate) async fn store_scan(
     let t = now();
     let old = stored_report(app, &digest).await?;
     let old_judged = old.map(|r| evidence::judge(&r, &app.config.policy, t).0);
-    let (judged, passed, verdict) = evidence::judge(&report, &app.config.policy, t);
+    let (judged, verdict) = evidence::judge(&report, &app.config.policy, t);
+    let passed = verdict.passed;
     let events = evidence::diff(old_judged.as_ref(), &judged, &digest, "scan", t);
     let db_path = app.config.advisory_db.clone();
     let advisory_db = tokio::task::spawn_blocking(move || db_identity(&db_path))
@@ -209,7 +210,8 @@ pub(crate) async fn store_scan(
                 .and_then(|v| v.as_str().map(String::from))
                 .unwrap_or_default(),
             passed,
-            verdict,
+            verdict: verdict.summary,
+            failures: verdict.failures,
             counts: evidence::counts(&judged),
             scanned_at: t,
             matched_at: t,
@@ -345,8 +347,8 @@ pub(crate) async fn rematch_all(app: &Arc<App>) -> Result<Rematched, StoreError>
             let Ok(new) = new else { continue };
             let t = now();
             let policy = &app.config.policy;
-            let (old_judged, _, _) = evidence::judge(&old, policy, t);
-            let (judged, passed, verdict) = evidence::judge(&new, policy, t);
+            let (old_judged, _) = evidence::judge(&old, policy, t);
+            let (judged, verdict) = evidence::judge(&new, policy, t);
             let events = evidence::diff(Some(&old_judged), &judged, &row.digest, "rematch", t);
             let report = serde_json::to_string(&new).map_err(|e| StoreError::Corrupt {
                 op: "write image",
@@ -354,8 +356,9 @@ pub(crate) async fn rematch_all(app: &Arc<App>) -> Result<Rematched, StoreError>
             })?;
             let references = row.references.clone();
             let row = ImageRow {
-                passed,
-                verdict,
+                passed: verdict.passed,
+                verdict: verdict.summary,
+                failures: verdict.failures,
                 counts: evidence::counts(&judged),
                 matched_at: t,
                 judged_at: t,

@@ -328,6 +328,8 @@ fn openapi_document_is_valid_openapi_3_1_and_lists_every_route() {
         "/api/v1/db/import",
         "/api/v1/tokens",
         "/api/v1/tokens/{name}",
+        "/api/v1/admission",
+        "/api/v1/admission/decisions",
     ]
     .into();
     assert_eq!(paths, expected);

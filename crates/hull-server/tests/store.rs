@@ -29,6 +29,7 @@ fn row(digest: &str, repo: &str, refs: &[&str]) -> ImageRow {
         matched_at: 10,
         judged_at: 10,
         references: refs.iter().map(|r| r.to_string()).collect(),
+        failures: vec![],
     }
 }
 

@@ -91,7 +91,7 @@ pub fn verdict(report: &ScanReport) -> Result<(), Failure> {
 }
 
 /// Shows a policy, ignore or VEX file error with its place, and makes it a usage error.
-fn diagnostic(e: PolicyError) -> Failure {
+pub(crate) fn diagnostic(e: PolicyError) -> Failure {
     use codespan_reporting::diagnostic::{Diagnostic, Label};
     use codespan_reporting::files::SimpleFile;
     use codespan_reporting::term::{self, termcolor};

@@ -166,6 +166,20 @@ pub fn serve(mut a: ServeArgs) -> Result<(), Failure> {
         a.policy.policy = file.policy.clone();
     }
     let policy = crate::gate::build(&a.policy, None, false)?;
+    // The same file's `[admission]` section, found where `gate::build` finds the policy.
+    let admission = match a
+        .policy
+        .policy
+        .clone()
+        .or_else(|| hull_policy::file::find(Path::new(".")))
+    {
+        Some(p) => {
+            hull_policy::file::load(&p)
+                .map_err(crate::gate::diagnostic)?
+                .admission
+        }
+        None => Default::default(),
+    };
     let db = match a.db.db.clone().or(file.db.clone()) {
         Some(p) => p,
         None => a.db.path()?,
@@ -177,6 +191,7 @@ pub fn serve(mut a: ServeArgs) -> Result<(), Failure> {
     let mut c = Config::new(listen, db.clone());
     c.version = env!("CARGO_PKG_VERSION").to_string();
     c.policy = policy;
+    c.admission = admission;
     c.tls = match (a.tls_cert.or(file.tls_cert), a.tls_key.or(file.tls_key)) {
         (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
         (None, None) => None,
