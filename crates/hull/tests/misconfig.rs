@@ -416,3 +416,49 @@ fn setuid_and_world_writable_files_from_the_image_layers() {
         ]
     );
 }
+
+/// hull's own deployment (`deploy/`): its manifests meet the restricted Pod Security
+/// Standard and nothing in them or its Dockerfile is high or critical (issue: admission
+/// webhook, "Deployment").
+#[test]
+fn hulls_own_deployment_passes_restricted_and_high() {
+    let deploy = repo_root().join("deploy");
+    let o = run(&[
+        "k8s",
+        "-f",
+        "json",
+        "--pss-level",
+        "restricted",
+        "--fail-on",
+        "misconfig=high",
+        deploy.to_str().unwrap(),
+    ]);
+    let v = json_of(&o);
+    let found: Vec<String> = v["misconfigurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| format!("{} {} {}", m["check"], m["severity"], m["target"]))
+        .collect();
+    assert!(!found.iter().any(|f| f.contains("pss-")), "{found:?}");
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.contains("\"high\"") || f.contains("\"critical\"")),
+        "{found:?}"
+    );
+    // Every object was read: the webhook, the workload and what it needs.
+    let kinds: std::collections::BTreeSet<&str> = v["misconfigurations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["resource"]["kind"].as_str())
+        .collect();
+    assert!(kinds.contains("Deployment"), "{kinds:?}");
+    let table = run(&["k8s", "-f", "table", deploy.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("12 Kubernetes objects and 1 Dockerfiles checked"),
+        "{text}"
+    );
+}

@@ -492,3 +492,105 @@ fn a_restart_while_jobs_run_completes_every_job_once() {
     assert!(!events.is_empty());
     drop(server);
 }
+
+fn admission_review(uid: &str, image: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": uid,
+            "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "namespace": "shop",
+            "operation": "CREATE",
+            "object": {
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "app", "namespace": "shop"},
+                "spec": {"containers": [{"name": "app", "image": image}]}
+            }
+        }
+    }))
+    .unwrap()
+}
+
+#[test]
+fn admission_scans_an_unscanned_tag_within_the_deadline_or_follows_the_failure_mode() {
+    let Some(images) = test_images(&["docker-registry", "skopeo"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_registry, reg) = registry(d, None);
+    push(
+        &format!(
+            "oci:{}:debian-test",
+            images.join("debian-test.oci").display()
+        ),
+        &format!("127.0.0.1:{reg}/team/app:1.0"),
+    );
+    push(
+        &format!(
+            "oci:{}:debian-test",
+            images.join("debian-test.zstd.oci").display()
+        ),
+        &format!("127.0.0.1:{reg}/team/app:zstd"),
+    );
+
+    // Generous deadline: the tag is resolved, the digest scanned, the pod admitted on the
+    // verdict (the image passes a policy with no threshold).
+    std::fs::write(
+        d.join("hull.toml"),
+        "[admission]\npod_security = \"privileged\"\nunscanned = \"scan\"\ndeadline_ms = 25000\n",
+    )
+    .unwrap();
+    let port = free_port();
+    let server = serve(d, port, &["--no-cache"]);
+    let api = Api(format!("http://127.0.0.1:{port}"));
+    api.json(
+        "POST",
+        "/api/v1/db/import?name=Debian",
+        &osv_zip("debian", "openssl"),
+    );
+    let tag = format!("127.0.0.1:{reg}/team/app:1.0");
+    let r = api.json(
+        "POST",
+        "/api/v1/admission",
+        &admission_review("scan-1", &tag),
+    );
+    assert_eq!(r["response"]["allowed"], true, "{r}");
+    let digests = r["response"]["auditAnnotations"]["hull.dev/digests"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(digests.starts_with(&format!("{tag}=sha256:")), "{digests}");
+    let digest = digests.split('=').nth(1).unwrap();
+    // The digest judged is the one the registry serves for the tag, and it is now stored.
+    let images_page = api.json("GET", "/api/v1/images", b"");
+    assert_eq!(images_page["images"][0]["digest"], digest);
+    drop(server);
+
+    // A deadline no scan can meet: denied, saying why; the scan goes on in the background.
+    std::fs::write(
+        d.join("hull.toml"),
+        "[admission]\npod_security = \"privileged\"\nunscanned = \"scan\"\ndeadline_ms = 1\non_timeout = \"deny\"\n",
+    )
+    .unwrap();
+    let port = free_port();
+    let _server = serve(d, port, &["--no-cache"]);
+    let api = Api(format!("http://127.0.0.1:{port}"));
+    let zstd = format!("127.0.0.1:{reg}/team/app:zstd");
+    let r = api.json(
+        "POST",
+        "/api/v1/admission",
+        &admission_review("scan-2", &zstd),
+    );
+    assert_eq!(r["response"]["allowed"], false, "{r}");
+    let m = r["response"]["status"]["message"].as_str().unwrap();
+    assert!(m.contains("not scanned within the 1 ms deadline"), "{m}");
+    // The first image's stored verdict still admits it at once.
+    let r = api.json(
+        "POST",
+        "/api/v1/admission",
+        &admission_review("scan-3", &tag),
+    );
+    assert_eq!(r["response"]["allowed"], true, "{r}");
+}
