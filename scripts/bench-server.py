@@ -102,15 +102,71 @@ def sbom(i, sources, fixes, n):
                        "components": comps}).encode()
 
 
-def wrk(url, seconds=10, conns=32):
-    out = subprocess.run(["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "--latency",
-                          "-H", f"Authorization: Bearer {ADMIN}", url],
-                         check=True, capture_output=True, text=True).stdout
+def wrk(url, seconds=10, conns=32, script=None):
+    cmd = ["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "--latency",
+           "-H", f"Authorization: Bearer {ADMIN}"]
+    if script:
+        cmd += ["-s", script]
+    out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return rps, float(p99.group(1)) * scale, int(non2xx.group(1)) if non2xx else 0
+
+
+def admission(base, work):
+    """POST /api/v1/admission with a real AdmissionReview (a Deployment of three containers
+    pinned by digest, checked at the baseline level) whose digests have stored verdicts."""
+    import sqlite3
+    digests = [f"sha256:{c * 64}" for c in "abc"]
+    db = sqlite3.connect(os.path.join(work, "server.db"), timeout=30)
+    for d in digests:
+        db.execute("INSERT INTO images (digest, repository, source, report, passed, verdict, counts,"
+                   " scanned_at, matched_at, judged_at, advisory_db, failures)"
+                   " VALUES (?, 'registry.example/team/app', 'registry', '{}', 1, 'passed', '{}', 1, 1, 1, '1', '[]')", (d,))
+    db.commit()
+    db.close()
+    containers = [{"name": f"c{i}", "image": f"registry.example/team/app@{d}",
+                   "securityContext": {"allowPrivilegeEscalation": False}} for i, d in enumerate(digests)]
+    review = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+        "uid": "bench", "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
+        "namespace": "shop", "operation": "CREATE", "dryRun": True,
+        "object": {"apiVersion": "apps/v1", "kind": "Deployment",
+                   "metadata": {"name": "web", "namespace": "shop"},
+                   "spec": {"selector": {"matchLabels": {"app": "web"}},
+                            "template": {"metadata": {"labels": {"app": "web"}},
+                                         "spec": {"containers": containers}}}}}}
+    body = json.dumps(review)
+    req = urllib.request.Request(base + "/api/v1/admission", data=body.encode(), method="POST")
+    with urllib.request.urlopen(req, timeout=30) as r:
+        answer = json.loads(r.read())["response"]
+    assert answer["allowed"] is True, answer
+    script = os.path.join(work, "admission.lua")
+    with open(script, "w") as f:
+        f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                f"wrk.body = {json.dumps(body)}\n")
+    for conns in (8, 32):
+        rps, p99, bad = wrk(base + "/api/v1/admission", conns=conns, script=script)
+        server_p99 = metric_quantile(base, "hull_admission_duration_seconds", 0.99)
+        print(f"POST /api/v1/admission (3 containers, stored verdicts, baseline PSS), {conns} connections: "
+              f"{rps:.0f} req/s, p99 {p99:.1f} ms at the client, server time p99 <= {server_p99 * 1000:.2f} ms, non-2xx {bad}")
+
+
+def metric_quantile(base, name, q):
+    """The upper bound of the histogram bucket holding quantile q (cumulative counts)."""
+    with urllib.request.urlopen(base + "/metrics", timeout=30) as r:
+        text = r.read().decode()
+    buckets = []
+    for line in text.splitlines():
+        m = re.match(name + r'_bucket\{le="([^"]+)"\} (\d+)', line)
+        if m:
+            buckets.append((float("inf") if m.group(1) == "+Inf" else float(m.group(1)), int(m.group(2))))
+    total = buckets[-1][1] if buckets else 0
+    for le, n in buckets:
+        if total and n >= q * total:
+            return le
+    return float("nan")
 
 
 def main():
@@ -170,6 +226,7 @@ def main():
                            ("GET /api/v1/images (page of 100)", "/api/v1/images?limit=100")]:
             rps, p99, bad = wrk(base + path)
             print(f"{name} with {a.images} images stored: {rps:.0f} req/s, p99 {p99:.1f} ms, non-2xx {bad}")
+        admission(base, work)
     finally:
         srv.terminate()
         srv.wait()
