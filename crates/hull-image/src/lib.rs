@@ -6,6 +6,7 @@
 //! directories. [`open`] detects the kind; [`Image`] is what every source becomes.
 
 mod archive;
+pub mod cosign;
 mod error;
 mod layer;
 mod oci;

@@ -15,12 +15,15 @@
 //! deadline_ms = 5000                     # the most a synchronous scan may take
 //! on_timeout = "deny"                    # deny or warn when it does not finish
 //! resolve_timeout_ms = 2000              # a tag's digest from the registry
+//! require_signature = true               # a cosign signature by one of these keys
+//! signature_keys = ["keys/cosign.pub"]   # PEM, ECDSA P-256 or Ed25519; relative to this file
 //!
 //! [admission.namespace.dev]
 //! mode = "audit"
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -82,6 +85,10 @@ pub struct Admission {
     pub deny_on_timeout: bool,
     /// The most resolving a tag to its digest may take; past it, the failure mode applies.
     pub resolve_timeout: Duration,
+    /// Every image needs a cosign signature by one of [`Admission::signature_keys`].
+    pub require_signature: bool,
+    /// The trusted public keys' files (read and checked by the server at start).
+    pub signature_keys: Vec<PathBuf>,
 }
 
 impl Default for Admission {
@@ -98,6 +105,8 @@ impl Default for Admission {
             deadline: Duration::from_secs(5),
             deny_on_timeout: true,
             resolve_timeout: Duration::from_secs(2),
+            require_signature: false,
+            signature_keys: vec![],
         }
     }
 }
@@ -124,6 +133,9 @@ pub(crate) struct RawAdmission {
     deadline_ms: Option<Spanned<i64>>,
     on_timeout: Option<Spanned<String>>,
     resolve_timeout_ms: Option<Spanned<i64>>,
+    require_signature: Option<Spanned<bool>>,
+    #[serde(default)]
+    signature_keys: Vec<String>,
     #[serde(default)]
     namespace: BTreeMap<String, RawNamespace>,
 }
@@ -162,7 +174,7 @@ fn millis(v: &Spanned<i64>, field: &str) -> Result<Duration, Invalid> {
 }
 
 impl RawAdmission {
-    pub(crate) fn validate(&self) -> Result<Admission, Invalid> {
+    pub(crate) fn validate(&self, base: &Path) -> Result<Admission, Invalid> {
         let mut a = Admission::default();
         if let Some(m) = &self.mode {
             a.mode = mode(m, "admission.mode")?;
@@ -232,6 +244,17 @@ impl RawAdmission {
                     ))
                 }
             };
+        }
+        a.signature_keys = self.signature_keys.iter().map(|k| base.join(k)).collect();
+        if let Some(r) = &self.require_signature {
+            a.require_signature = *r.get_ref();
+            if a.require_signature && a.signature_keys.is_empty() {
+                return Err((
+                    r.span(),
+                    "admission.require_signature".into(),
+                    "needs signature_keys: the public keys signatures are checked with".into(),
+                ));
+            }
         }
         Ok(a)
     }

@@ -238,7 +238,7 @@ pub fn parse(file: &str, text: &str, base: &Path) -> Result<PolicyFile, PolicyEr
     let vex = raw.vex.iter().map(|v| base.join(v.get_ref())).collect();
     let admission = match &raw.admission {
         Some(a) => a
-            .validate()
+            .validate(base)
             .map_err(|(span, field, msg)| err(span, &field, msg))?,
         None => Default::default(),
     };

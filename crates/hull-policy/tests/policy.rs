@@ -376,6 +376,11 @@ fn the_admission_section_is_validated_with_its_defaults() {
             2,
             "admission.namespace.mode",
         ),
+        (
+            "[admission]\nrequire_signature = true\n",
+            2,
+            "admission.require_signature",
+        ),
     ] {
         let e = file::parse("hull.toml", text, Path::new(".")).unwrap_err();
         assert_eq!(

@@ -60,6 +60,11 @@ pub mod options {
     pub use hull_secret::DEFAULT_MAX_FILE as SECRET_MAX_FILE;
 }
 
+/// Image signatures: cosign signatures in the registry, checked against trusted keys.
+pub mod trust {
+    pub use hull_image::cosign::{verify, PublicKey, Signed};
+}
+
 /// The advisory database's life cycle (`hull db import`, `update`, `status`), for front-ends.
 pub mod db {
     pub use hull_advisory::{

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use hull_policy::admission::{Mode, PodSecurity, Unscanned};
 use hull_scan::options::{PssLevel, Reference};
+use hull_scan::trust::Signed;
 use hull_scan::{ConfigInput, ScanPlan, Target};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -346,7 +347,7 @@ async fn judge_image(app: &Arc<App>, image: &str) -> Judged {
     if policy.require_digest && r.digest.is_none() {
         j.reasons.push(("digest", "not pinned by digest".into()));
     }
-    if !policy.require_passed_scan {
+    if !policy.require_passed_scan && !policy.require_signature {
         j.digest = r.digest.as_ref().map(|d| d.to_string());
         return j;
     }
@@ -363,6 +364,29 @@ async fn judge_image(app: &Arc<App>, image: &str) -> Judged {
         }
     };
     j.digest = Some(digest.clone());
+    if policy.require_signature {
+        match signature(app, &r, &digest).await {
+            Ok(Signed::Verified) => {}
+            Ok(Signed::Unsigned) => j
+                .reasons
+                .push(("signature", format!("{digest}: no cosign signature"))),
+            Ok(Signed::Invalid(why)) => j.reasons.push((
+                "signature",
+                format!("{digest}: no valid signature ({})", why.join("; ")),
+            )),
+            Err(e) => {
+                let line = format!("{digest}: signature not checked: {e}");
+                if policy.deny_on_timeout {
+                    j.reasons.push(("signature", line));
+                } else {
+                    j.warnings.push(("signature", line));
+                }
+            }
+        }
+    }
+    if !policy.require_passed_scan {
+        return j;
+    }
     let reference = pinned(&r, &digest);
     let mut row = app
         .store
@@ -432,6 +456,60 @@ async fn judge_image(app: &Arc<App>, image: &str) -> Judged {
         )),
     }
     j
+}
+
+/// Verified signatures are trusted this long; missing or invalid ones are asked again sooner
+/// (a signature may be pushed just after the image).
+const SIGNED_TTL: Duration = Duration::from_secs(600);
+const UNSIGNED_TTL: Duration = Duration::from_secs(15);
+
+/// The image's cosign signatures checked against the trusted keys (cached by digest).
+async fn signature(app: &Arc<App>, r: &Reference, digest: &str) -> Result<Signed, String> {
+    let key = format!("{}/{}@{digest}", r.registry, r.repository);
+    if let Some((s, at)) = app
+        .signatures
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&key).cloned())
+    {
+        let ttl = if s == Signed::Verified {
+            SIGNED_TTL
+        } else {
+            UNSIGNED_TTL
+        };
+        if at.elapsed() < ttl {
+            return Ok(s);
+        }
+    }
+    let timeout = app.config.admission.resolve_timeout;
+    let mut opts = app.config.registry.clone();
+    opts.timeout = Some(timeout);
+    let keys = app.config.signature_keys.clone();
+    let repository = format!("{}/{}", r.registry, r.repository);
+    let d: hull_types::Digest = digest
+        .parse()
+        .map_err(|_| format!("{digest} is not a digest"))?;
+    let task = tokio::task::spawn_blocking(move || {
+        hull_scan::trust::verify(&repository, &d, &keys, &opts)
+    });
+    let s = match tokio::time::timeout(timeout * 2 + Duration::from_millis(100), task).await {
+        Ok(Ok(Ok(s))) => s,
+        Ok(Ok(Err(e))) => return Err(e.to_string()),
+        Ok(Err(e)) => return Err(e.to_string()),
+        Err(_) => {
+            return Err(format!(
+                "the registry did not answer within {} ms",
+                timeout.as_millis()
+            ))
+        }
+    };
+    if let Ok(mut c) = app.signatures.lock() {
+        if c.len() > 10_000 {
+            c.clear();
+        }
+        c.insert(key, (s.clone(), Instant::now()));
+    }
+    Ok(s)
 }
 
 /// The digest an image names, or its tag's digest now (cached briefly).

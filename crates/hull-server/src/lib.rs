@@ -80,6 +80,8 @@ pub struct Config {
     pub policy: Policy,
     /// What the admission webhook demands (`[admission]` of the same `hull.toml`).
     pub admission: hull_policy::admission::Admission,
+    /// The keys cosign signatures are checked with (read from `admission.signature_keys`).
+    pub signature_keys: Vec<hull_scan::trust::PublicKey>,
     /// The secret registry webhooks must present (`Authorization`).
     pub webhook_secret: Option<String>,
     /// Notification webhooks.
@@ -119,6 +121,7 @@ impl Config {
             cache_dir: None,
             policy: Policy::default(),
             admission: Default::default(),
+            signature_keys: vec![],
             webhook_secret: None,
             notify: vec![],
             db_update: None,
@@ -163,6 +166,10 @@ pub(crate) struct App {
     pub rematch: Notify,
     /// Tags resolved to digests for admission, with when.
     pub resolved: std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
+    /// Signature checks by `repository@digest`, with when.
+    pub signatures: std::sync::Mutex<
+        std::collections::HashMap<String, (hull_scan::trust::Signed, std::time::Instant)>,
+    >,
 }
 
 /// Seconds since the epoch.
@@ -218,6 +225,7 @@ pub async fn serve(
         wake: Notify::new(),
         rematch: Notify::new(),
         resolved: Default::default(),
+        signatures: Default::default(),
     });
     let stop = Arc::new(tokio::sync::watch::channel(false).0);
     let mut tasks = worker::spawn(app.clone(), stop.subscribe());

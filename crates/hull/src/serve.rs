@@ -191,6 +191,17 @@ pub fn serve(mut a: ServeArgs) -> Result<(), Failure> {
     let mut c = Config::new(listen, db.clone());
     c.version = env!("CARGO_PKG_VERSION").to_string();
     c.policy = policy;
+    c.signature_keys = admission
+        .signature_keys
+        .iter()
+        .map(|p| {
+            let pem = std::fs::read_to_string(p)
+                .with_context(|| format!("signature key {}", p.display()))
+                .map_err(usage)?;
+            hull_scan::trust::PublicKey::from_pem(&pem)
+                .map_err(|e| usage(anyhow!("signature key {}: {e}", p.display())))
+        })
+        .collect::<Result<_, _>>()?;
     c.admission = admission;
     c.tls = match (a.tls_cert.or(file.tls_cert), a.tls_key.or(file.tls_key)) {
         (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),

@@ -594,3 +594,154 @@ fn admission_scans_an_unscanned_tag_within_the_deadline_or_follows_the_failure_m
     );
     assert_eq!(r["response"]["allowed"], true, "{r}");
 }
+
+fn sh(cmd: &str) -> String {
+    let o = Command::new("sh").arg("-c").arg(cmd).output().unwrap();
+    assert!(
+        o.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex_of(&sha2::Sha256::digest(b))
+}
+
+fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A cosign signature of `signed` (the digest the payload names) by `key`, pushed as the
+/// signature of `repo@target` (`repo:sha256-HEX.sig`), laid out as the cosign signature
+/// specification says: an OCI manifest whose one layer is the simple-signing payload, with
+/// the base64 signature in its `dev.cosignproject.cosign/signature` annotation.
+fn push_signature(work: &Path, key: &Path, repo: &str, signed: &str, target: &str) {
+    let payload = format!(
+        r#"{{"critical":{{"identity":{{"docker-reference":"{repo}"}},"image":{{"docker-manifest-digest":"{signed}"}},"type":"cosign container image signature"}},"optional":null}}"#
+    );
+    let layout = work.join(format!("sig-{}", &target[7..19]));
+    let blobs = layout.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |b: &[u8]| {
+        let h = sha256_hex(b);
+        std::fs::write(blobs.join(&h), b).unwrap();
+        (format!("sha256:{h}"), b.len())
+    };
+    let (payload_digest, payload_size) = put(payload.as_bytes());
+    std::fs::write(work.join("payload.json"), &payload).unwrap();
+    let signature = sh(&format!(
+        "openssl dgst -sha256 -sign {} {} | base64 -w0",
+        key.display(),
+        work.join("payload.json").display()
+    ));
+    let config = format!(
+        r#"{{"architecture":"","os":"","config":{{}},"rootfs":{{"type":"layers","diff_ids":["{payload_digest}"]}}}}"#
+    );
+    let (config_digest, config_size) = put(config.as_bytes());
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{config_size}}},"layers":[{{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":"{payload_digest}","size":{payload_size},"annotations":{{"dev.cosignproject.cosign/signature":"{signature}"}}}}]}}"#
+    );
+    let (manifest_digest, manifest_size) = put(manifest.as_bytes());
+    std::fs::write(
+        layout.join("oci-layout"),
+        r#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        layout.join("index.json"),
+        format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{manifest_digest}","size":{manifest_size},"annotations":{{"org.opencontainers.image.ref.name":"sig"}}}}]}}"#
+        ),
+    )
+    .unwrap();
+    push(
+        &format!("oci:{}:sig", layout.display()),
+        &format!("{repo}:sha256-{}.sig", &target[7..]),
+    );
+}
+
+fn digest_of(reference: &str) -> String {
+    sh(&format!(
+        "skopeo inspect --tls-verify=false --format '{{{{.Digest}}}}' docker://{reference}"
+    ))
+}
+
+#[test]
+fn admission_checks_cosign_signatures_by_trusted_keys() {
+    let Some(images) = test_images(&["docker-registry", "skopeo", "openssl"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_registry, reg) = registry(d, None);
+    let debian = format!(
+        "oci:{}:debian-test",
+        images.join("debian-test.oci").display()
+    );
+    let zstd = format!(
+        "oci:{}:debian-test",
+        images.join("debian-test.zstd.oci").display()
+    );
+    let lang = format!("docker-archive:{}", images.join("lang-test.tar").display());
+    let repo = format!("127.0.0.1:{reg}/team/app");
+    let other = format!("127.0.0.1:{reg}/team/other");
+    push(&debian, &format!("{repo}:signed"));
+    push(&zstd, &format!("{repo}:unsigned"));
+    push(&lang, &format!("{repo}:wrong-key"));
+    push(&debian, &format!("{other}:wrong-digest"));
+    let signed = digest_of(&format!("{repo}:signed"));
+    let unsigned = digest_of(&format!("{repo}:unsigned"));
+    let wrong_key = digest_of(&format!("{repo}:wrong-key"));
+    assert_eq!(digest_of(&format!("{other}:wrong-digest")), signed);
+
+    // The trusted key, and another one.
+    for k in ["trusted", "stranger"] {
+        sh(&format!(
+            "cd {} && openssl ecparam -name prime256v1 -genkey -noout -out {k}.key && openssl ec -in {k}.key -pubout -out {k}.pub 2>/dev/null",
+            d.display()
+        ));
+    }
+    push_signature(d, &d.join("trusted.key"), &repo, &signed, &signed);
+    push_signature(d, &d.join("stranger.key"), &repo, &wrong_key, &wrong_key);
+    // A valid signature by the trusted key, of another digest, filed under this one.
+    push_signature(d, &d.join("trusted.key"), &other, &unsigned, &signed);
+
+    std::fs::write(
+        d.join("hull.toml"),
+        "[admission]\npod_security = \"privileged\"\nrequire_passed_scan = false\nrequire_signature = true\nsignature_keys = [\"trusted.pub\"]\n",
+    )
+    .unwrap();
+    let port = free_port();
+    let _server = serve(d, port, &["--no-cache"]);
+    let api = Api(format!("http://127.0.0.1:{port}"));
+    let decide = |image: &str| {
+        api.json("POST", "/api/v1/admission", &admission_review("sig", image))["response"].clone()
+    };
+
+    let r = decide(&format!("{repo}:signed"));
+    assert_eq!(r["allowed"], true, "{r}");
+    let r = decide(&format!("{repo}@{signed}"));
+    assert_eq!(r["allowed"], true, "{r}");
+    for (image, why) in [
+        (
+            format!("{repo}:unsigned"),
+            "no cosign signature".to_string(),
+        ),
+        (
+            format!("{repo}:wrong-key"),
+            "not signed by a trusted key".to_string(),
+        ),
+        (
+            format!("{other}:wrong-digest"),
+            format!("signs {unsigned}, not this digest"),
+        ),
+    ] {
+        let r = decide(&image);
+        assert_eq!(r["allowed"], false, "{image}: {r}");
+        let m = r["status"]["message"].as_str().unwrap();
+        assert!(m.contains(&why), "{image}: {why} not in {m}");
+    }
+}
