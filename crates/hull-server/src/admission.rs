@@ -47,8 +47,6 @@ struct Request {
     #[serde(default)]
     kind: Gvk,
     #[serde(default)]
-    sub_resource: Option<String>,
-    #[serde(default)]
     namespace: Option<String>,
     #[serde(default)]
     name: Option<String>,
@@ -112,9 +110,27 @@ fn containers(spec: &Value) -> Vec<(&'static str, String, String)> {
     out
 }
 
-/// Answers an AdmissionReview body.
-pub async fn review(app: &Arc<App>, body: &[u8]) -> Result<Value, BadReview> {
-    let started = Instant::now();
+/// An AdmissionReview request as hull judges it, validated.
+#[derive(Debug)]
+pub struct Parsed {
+    /// The request's uid, echoed in the answer.
+    pub uid: String,
+    /// The object's kind (its own `kind`, else the request's).
+    pub kind: String,
+    /// The object's namespace (`default` when neither the request nor it says).
+    pub namespace: String,
+    /// The object's name (or `generateName`).
+    pub name: String,
+    /// CREATE, UPDATE, DELETE, CONNECT.
+    pub operation: String,
+    /// The object, when there is one.
+    pub object: Option<Value>,
+    /// Nothing is recorded for a dry run.
+    pub dry_run: bool,
+}
+
+/// Reads an AdmissionReview body: pure, for the webhook and its fuzz target.
+pub fn parse(body: &[u8]) -> Result<Parsed, BadReview> {
     let review: Review = serde_json::from_slice(body)
         .map_err(|e| BadReview(format!("not an AdmissionReview: {e}")))?;
     if review.kind != "AdmissionReview" || review.api_version != "admission.k8s.io/v1" {
@@ -126,35 +142,48 @@ pub async fn review(app: &Arc<App>, body: &[u8]) -> Result<Value, BadReview> {
     let req = review
         .request
         .ok_or_else(|| BadReview("the AdmissionReview has no request".into()))?;
+    let object = req.object.filter(|o| !o.is_null());
+    let text = |o: &Option<Value>, p: &str| {
+        o.as_ref()
+            .and_then(|o| o.pointer(p))
+            .and_then(Value::as_str)
+            .map(String::from)
+    };
+    Ok(Parsed {
+        kind: text(&object, "/kind").unwrap_or(req.kind.kind),
+        namespace: req
+            .namespace
+            .or_else(|| text(&object, "/metadata/namespace"))
+            .unwrap_or_else(|| "default".into()),
+        name: req
+            .name
+            .or_else(|| text(&object, "/metadata/name"))
+            .or_else(|| text(&object, "/metadata/generateName"))
+            .unwrap_or_default(),
+        uid: req.uid,
+        operation: req.operation,
+        object,
+        dry_run: req.dry_run == Some(true),
+    })
+}
+
+/// The pod spec's containers of a parsed request (`None`: a kind without pods).
+pub fn images_of(p: &Parsed) -> Option<Vec<(&'static str, String, String)>> {
+    p.object
+        .as_ref()
+        .and_then(|o| pod_spec(&p.kind, o))
+        .map(containers)
+}
+
+/// Answers an AdmissionReview body.
+pub(crate) async fn review(app: &Arc<App>, body: &[u8]) -> Result<Value, BadReview> {
+    let started = Instant::now();
+    let req = parse(body)?;
     let policy = &app.config.admission;
-    let object = req.object.as_ref().filter(|o| !o.is_null());
-    let kind = object
-        .and_then(|o| o.get("kind"))
-        .and_then(Value::as_str)
-        .unwrap_or(&req.kind.kind)
-        .to_string();
-    let namespace = req
-        .namespace
-        .clone()
-        .or_else(|| {
-            object
-                .and_then(|o| o.pointer("/metadata/namespace"))
-                .and_then(Value::as_str)
-                .map(String::from)
-        })
-        .unwrap_or_else(|| "default".into());
-    let name = req
-        .name
-        .clone()
-        .or_else(|| {
-            object.and_then(|o| {
-                o.pointer("/metadata/name")
-                    .or_else(|| o.pointer("/metadata/generateName"))
-                    .and_then(Value::as_str)
-                    .map(String::from)
-            })
-        })
-        .unwrap_or_default();
+    let object = req.object.as_ref();
+    let kind = req.kind.clone();
+    let namespace = req.namespace.clone();
+    let name = req.name.clone();
 
     let mut reasons: Vec<(&'static str, String)> = Vec::new();
     let mut warnings: Vec<(&'static str, String)> = Vec::new();
@@ -241,7 +270,7 @@ pub async fn review(app: &Arc<App>, body: &[u8]) -> Result<Value, BadReview> {
         reasons: reason_lines.clone(),
         warnings: warning_lines.clone(),
     };
-    if req.dry_run != Some(true) {
+    if !req.dry_run {
         // An unrecorded decision is still the right answer; the API server must not wait.
         let _ = app.store.record_decision(decision).await;
     }
@@ -279,7 +308,6 @@ pub async fn review(app: &Arc<App>, body: &[u8]) -> Result<Value, BadReview> {
     if !warning_lines.is_empty() {
         response["warnings"] = json!(warning_lines);
     }
-    let _ = req.sub_resource;
     Ok(json!({
         "apiVersion": "admission.k8s.io/v1",
         "kind": "AdmissionReview",

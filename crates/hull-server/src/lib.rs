@@ -15,7 +15,7 @@
 //! Like every library here it neither prints nor reads the environment: the `hull` binary
 //! builds a [`Config`] and calls [`serve`].
 
-mod admission;
+pub mod admission;
 pub mod auth;
 pub mod evidence;
 pub mod metrics;
