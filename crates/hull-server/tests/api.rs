@@ -568,3 +568,38 @@ fn a_scheduled_update_builds_the_database_and_rematches_what_changed() {
             .then_some(())
     });
 }
+
+#[test]
+fn registry_errors_are_retried_then_fail_with_the_registrys_error() {
+    let s = Server::start(|c| {
+        c.retry_delay = Duration::ZERO;
+        c.max_attempts = 3;
+        c.registry.timeout = Some(Duration::from_secs(5));
+    });
+    // Nothing listens on port 9: every attempt fails to reach the registry.
+    let q = s.json(
+        "POST",
+        "/api/v1/scans",
+        Some(ADMIN),
+        br#"{"image":"127.0.0.1:9/team/app:1"}"#,
+    );
+    let id = q["id"].as_str().unwrap().to_string();
+    let job = wait_for(60, "the job to fail", || {
+        let j = s.json("GET", &format!("/api/v1/scans/{id}"), Some(ADMIN), b"");
+        (j["state"] == "failed").then_some(j)
+    });
+    assert_eq!(job["attempts"], 3, "{job}");
+    assert!(
+        job["error"].as_str().unwrap().contains("127.0.0.1:9"),
+        "{job}"
+    );
+    let metrics = s.call("GET", "/metrics", None, b"").1;
+    assert!(
+        metrics.contains("hull_scans_total{outcome=\"retry\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("hull_scans_total{outcome=\"error\"} 1"),
+        "{metrics}"
+    );
+}
