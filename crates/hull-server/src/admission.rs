@@ -491,52 +491,83 @@ async fn judge_image(app: &Arc<App>, image: &str) -> Judged {
 const SIGNED_TTL: Duration = Duration::from_secs(600);
 const UNSIGNED_TTL: Duration = Duration::from_secs(15);
 
+/// Recent registry answers by key, each trusted for a time that may depend on the answer;
+/// cleared whole when it grows past a bound (a flood of distinct images cannot grow it).
+pub(crate) struct Recent<V>(std::sync::Mutex<HashMap<String, (V, Instant)>>);
+
+impl<V> Default for Recent<V> {
+    fn default() -> Self {
+        Recent(Default::default())
+    }
+}
+
+impl<V: Clone> Recent<V> {
+    fn get(&self, key: &str, ttl: impl Fn(&V) -> Duration) -> Option<V> {
+        let c = self.0.lock().ok()?;
+        let (v, at) = c.get(key)?;
+        (at.elapsed() < ttl(v)).then(|| v.clone())
+    }
+
+    fn put(&self, key: String, v: V) {
+        if let Ok(mut c) = self.0.lock() {
+            if c.len() > 10_000 {
+                c.clear();
+            }
+            c.insert(key, (v, Instant::now()));
+        }
+    }
+}
+
+/// A blocking registry call on its own thread, given up after `bound` (the request it serves
+/// then follows the failure mode rather than waiting).
+async fn registry_call<T: Send + 'static>(
+    bound: Duration,
+    call: impl FnOnce() -> Result<T, hull_scan::options::ImageError> + Send + 'static,
+) -> Result<T, String> {
+    match tokio::time::timeout(bound, tokio::task::spawn_blocking(call)).await {
+        Ok(Ok(Ok(v))) => Ok(v),
+        Ok(Ok(Err(e))) => Err(e.to_string()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!(
+            "the registry did not answer within {} ms",
+            bound.as_millis()
+        )),
+    }
+}
+
+/// The registry options of admission's calls: the server's, bounded by the resolve timeout.
+fn bounded_registry(app: &App) -> hull_scan::options::RegistryOptions {
+    let mut opts = app.config.registry.clone();
+    opts.timeout = Some(app.config.admission.resolve_timeout);
+    opts
+}
+
 /// The image's cosign signatures checked against the trusted keys (cached by digest).
 async fn signature(app: &Arc<App>, r: &Reference, digest: &str) -> Result<Signed, String> {
-    let key = format!("{}/{}@{digest}", r.registry, r.repository);
-    if let Some((s, at)) = app
-        .signatures
-        .lock()
-        .ok()
-        .and_then(|c| c.get(&key).cloned())
-    {
-        let ttl = if s == Signed::Verified {
+    let repository = format!("{}/{}", r.registry, r.repository);
+    let key = format!("{repository}@{digest}");
+    let ttl = |s: &Signed| {
+        if *s == Signed::Verified {
             SIGNED_TTL
         } else {
             UNSIGNED_TTL
-        };
-        if at.elapsed() < ttl {
-            return Ok(s);
         }
+    };
+    if let Some(s) = app.signatures.get(&key, ttl) {
+        return Ok(s);
     }
-    let timeout = app.config.admission.resolve_timeout;
-    let mut opts = app.config.registry.clone();
-    opts.timeout = Some(timeout);
+    let opts = bounded_registry(app);
     let keys = app.config.signature_keys.clone();
-    let repository = format!("{}/{}", r.registry, r.repository);
     let d: hull_types::Digest = digest
         .parse()
         .map_err(|_| format!("{digest} is not a digest"))?;
-    let task = tokio::task::spawn_blocking(move || {
+    // The signature manifest, then its payloads: two calls' worth of time.
+    let bound = app.config.admission.resolve_timeout * 2 + Duration::from_millis(100);
+    let s = registry_call(bound, move || {
         hull_scan::trust::verify(&repository, &d, &keys, &opts)
-    });
-    let s = match tokio::time::timeout(timeout * 2 + Duration::from_millis(100), task).await {
-        Ok(Ok(Ok(s))) => s,
-        Ok(Ok(Err(e))) => return Err(e.to_string()),
-        Ok(Err(e)) => return Err(e.to_string()),
-        Err(_) => {
-            return Err(format!(
-                "the registry did not answer within {} ms",
-                timeout.as_millis()
-            ))
-        }
-    };
-    if let Ok(mut c) = app.signatures.lock() {
-        if c.len() > 10_000 {
-            c.clear();
-        }
-        c.insert(key, (s.clone(), Instant::now()));
-    }
+    })
+    .await?;
+    app.signatures.put(key, s.clone());
     Ok(s)
 }
 
@@ -545,34 +576,18 @@ async fn resolve(app: &Arc<App>, image: &str, r: &Reference) -> Result<String, S
     if let Some(d) = &r.digest {
         return Ok(d.to_string());
     }
-    if let Some((d, at)) = app.resolved.lock().ok().and_then(|c| c.get(image).cloned()) {
-        if at.elapsed() < RESOLVE_TTL {
-            return Ok(d);
-        }
+    if let Some(d) = app.resolved.get(image, |_| RESOLVE_TTL) {
+        return Ok(d);
     }
-    let timeout = app.config.admission.resolve_timeout;
-    let mut opts = app.config.registry.clone();
-    opts.timeout = Some(timeout);
+    let opts = bounded_registry(app);
     let owned = image.to_string();
-    let task =
-        tokio::task::spawn_blocking(move || hull_scan::options::resolve_digest(&owned, &opts));
-    let d = match tokio::time::timeout(timeout + Duration::from_millis(100), task).await {
-        Ok(Ok(Ok(d))) => d.to_string(),
-        Ok(Ok(Err(e))) => return Err(e.to_string()),
-        Ok(Err(e)) => return Err(e.to_string()),
-        Err(_) => {
-            return Err(format!(
-                "the registry did not answer within {} ms",
-                timeout.as_millis()
-            ))
-        }
-    };
-    if let Ok(mut c) = app.resolved.lock() {
-        if c.len() > 10_000 {
-            c.clear();
-        }
-        c.insert(image.to_string(), (d.clone(), Instant::now()));
-    }
+    let bound = app.config.admission.resolve_timeout + Duration::from_millis(100);
+    let d = registry_call(bound, move || {
+        hull_scan::options::resolve_digest(&owned, &opts)
+    })
+    .await?
+    .to_string();
+    app.resolved.put(image.to_string(), d.clone());
     Ok(d)
 }
 

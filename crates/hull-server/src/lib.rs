@@ -164,12 +164,10 @@ pub(crate) struct App {
     pub wake: Notify,
     /// Asks the re-match task to run (the advisory database changed).
     pub rematch: Notify,
-    /// Tags resolved to digests for admission, with when.
-    pub resolved: std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
-    /// Signature checks by `repository@digest`, with when.
-    pub signatures: std::sync::Mutex<
-        std::collections::HashMap<String, (hull_scan::trust::Signed, std::time::Instant)>,
-    >,
+    /// Tags resolved to digests for admission.
+    pub resolved: admission::Recent<String>,
+    /// Signature checks by `repository@digest`.
+    pub signatures: admission::Recent<hull_scan::trust::Signed>,
 }
 
 /// Seconds since the epoch.

@@ -505,33 +505,7 @@ fn a_scheduled_update_builds_the_database_and_rematches_what_changed() {
     std::fs::create_dir_all(mirror.path().join("Debian")).unwrap();
     let zip = mirror.path().join("Debian/all.zip");
     std::fs::write(&zip, osv_zip(&osv_records("debian", "openssl"))).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _http = Kill(
-        std::process::Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-            ])
-            .current_dir(mirror.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (_http, port) = http_server(mirror.path());
     let s = Server::start(|c| {
         c.db_update = Some((
             Duration::from_secs(1),

@@ -531,3 +531,134 @@ fn fixture_policy() -> PolicyResult {
         ],
     }
 }
+
+/// A free TCP port on 127.0.0.1 (bound, then released for the server under test).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something listens on 127.0.0.1:`port` (at most 30 s).
+pub fn wait_port(port: u16) {
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "nothing listening on {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A child process killed (and reaped) when dropped: a test's registry, mirror or server.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Python's `http.server` serving `dir` on loopback: a mirror laid out as the OSV bucket.
+pub fn http_server(dir: &Path) -> (Killed, u16) {
+    let port = free_port();
+    let child = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Killed(child);
+    wait_port(port);
+    (server, port)
+}
+
+/// The repository's OSV records under `testdata/osv/<dir>` whose file name contains
+/// `needle` (every one for `""`), sorted.
+pub fn osv_records(dir: &str, needle: &str) -> Vec<PathBuf> {
+    let base = repo_root().join("testdata/osv").join(dir);
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&base)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(needle))
+        .collect();
+    v.sort();
+    assert!(
+        !v.is_empty(),
+        "no records with {needle:?} in {}",
+        base.display()
+    );
+    v
+}
+
+/// A zip of OSV records, as the OSV project publishes `all.zip`.
+pub fn osv_zip(records: &[PathBuf]) -> Vec<u8> {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut buf);
+    for r in records {
+        let name = r.file_name().unwrap().to_string_lossy().into_owned();
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(&std::fs::read(r).unwrap()).unwrap();
+    }
+    z.finish().unwrap();
+    buf.into_inner()
+}
+
+/// A loopback HTTP listener standing in for a notification webhook: the URL to give the
+/// server, and the body of each POST it receives (answered 204), at most 16.
+pub fn listener() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/notify", l.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for s in l.incoming().take(16) {
+            let Ok(mut s) = s else { continue };
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 || line.trim_end().is_empty() {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len.min(16 << 20)];
+            let _ = r.read_exact(&mut body);
+            let _ = s.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n");
+            let _ = tx.send(String::from_utf8_lossy(&body).into_owned());
+        }
+    });
+    (url, rx)
+}
+
+/// `(name, version)` of every package of the Debian test image, as dpkg-query listed them
+/// when the image was built: the reference inventory.
+pub fn dpkg_query_packages(images: &Path) -> Vec<(String, String)> {
+    let mut v: Vec<_> = std::fs::read_to_string(images.join("debian-test.dpkg-query.tsv"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_string(), f[1].to_string())
+        })
+        .collect();
+    v.sort();
+    v
+}

@@ -7,10 +7,8 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use common::*;
 
@@ -24,34 +22,7 @@ fn prerequisites() -> Option<PathBuf> {
     ])
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Proc(Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_http(port: u16) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("nothing listening on {port}");
-}
-
-fn registry(dir: &Path, auth: &str) -> (Proc, u16) {
+fn registry(dir: &Path, auth: &str) -> (Killed, u16) {
     let port = free_port();
     let storage = dir.join("storage");
     std::fs::create_dir_all(&storage).unwrap();
@@ -68,8 +39,8 @@ fn registry(dir: &Path, auth: &str) -> (Proc, u16) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_http(port);
-    (Proc(child), port)
+    wait_port(port);
+    (Killed(child), port)
 }
 
 fn push(images: &Path, dest: &str, creds: Option<&str>) {
@@ -91,19 +62,6 @@ fn push(images: &Path, dest: &str, creds: Option<&str>) {
     );
 }
 
-fn expected(images: &Path) -> Vec<(String, String)> {
-    let mut v: Vec<_> = std::fs::read_to_string(images.join("debian-test.dpkg-query.tsv"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f[0].to_string(), f[1].to_string())
-        })
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn anonymous_registry_by_tag_and_digest() {
     let Some(images) = prerequisites() else {
@@ -119,7 +77,7 @@ fn anonymous_registry_by_tag_and_digest() {
         "json",
         &format!("127.0.0.1:{port}/team/app:1.0"),
     ]);
-    assert_eq!(names(&by_tag), expected(&images));
+    assert_eq!(names(&by_tag), dpkg_query_packages(&images));
     assert_eq!(by_tag["image"]["source"], "registry");
     let digest = by_tag["image"]["manifest_digest"]
         .as_str()
@@ -212,7 +170,7 @@ fn basic_auth_with_docker_config_credentials() {
         .env("DOCKER_CONFIG", &cfg_dir)
         .output()
         .unwrap();
-    assert_eq!(names(&json_of(&o)), expected(&images));
+    assert_eq!(names(&json_of(&o)), dpkg_query_packages(&images));
 
     let o = hull()
         .args([
@@ -260,7 +218,7 @@ fn bearer_tokens_anonymous_and_with_credentials() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let token_port = free_port();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/token_server.py");
-    let _tokens = Proc(
+    let _tokens = Killed(
         Command::new("python3")
             .arg(script)
             .arg(token_port.to_string())
@@ -270,7 +228,7 @@ fn bearer_tokens_anonymous_and_with_credentials() {
             .spawn()
             .unwrap(),
     );
-    wait_http(token_port);
+    wait_port(token_port);
     let auth = format!(
         "auth:\n  token:\n    realm: http://127.0.0.1:{token_port}/token\n    service: hull-test-registry\n    issuer: hull-test-issuer\n    rootcertbundle: {}\n",
         cert.display()
@@ -290,7 +248,7 @@ fn bearer_tokens_anonymous_and_with_credentials() {
             .output()
             .unwrap(),
     );
-    assert_eq!(names(&anon), expected(&images));
+    assert_eq!(names(&anon), dpkg_query_packages(&images));
     // With credentials the token server checks them.
     let authed = scan_json(&[
         "scan",

@@ -11,10 +11,8 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -23,36 +21,9 @@ use serde_json::Value;
 const ADMIN: &str = "hull_e2e_admin";
 const SECRET: &str = "registry-hook-secret";
 
-struct Proc(Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_port(port: u16) {
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "nothing listening on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// A registry on loopback, logging every request to `dir/registry.log`, optionally
 /// notifying `hook`.
-fn registry(dir: &Path, hook: Option<&str>) -> (Proc, u16) {
+fn registry(dir: &Path, hook: Option<&str>) -> (Killed, u16) {
     let port = free_port();
     let storage = dir.join("registry");
     std::fs::create_dir_all(&storage).unwrap();
@@ -75,7 +46,7 @@ fn registry(dir: &Path, hook: Option<&str>) -> (Proc, u16) {
         .spawn()
         .unwrap();
     wait_port(port);
-    (Proc(child), port)
+    (Killed(child), port)
 }
 
 /// Blob reads the registry served so far.
@@ -107,7 +78,7 @@ fn push(src: &str, dest: &str) {
     );
 }
 
-fn serve(dir: &Path, port: u16, extra: &[&str]) -> Proc {
+fn serve(dir: &Path, port: u16, extra: &[&str]) -> Killed {
     let mut c = hull();
     c.env("HULL_ADMIN_TOKEN", ADMIN)
         .env_remove("SOURCE_DATE_EPOCH")
@@ -123,7 +94,7 @@ fn serve(dir: &Path, port: u16, extra: &[&str]) -> Proc {
         .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join(format!("serve-{port}.log"))).unwrap());
-    let p = Proc(c.spawn().unwrap());
+    let p = Killed(c.spawn().unwrap());
     wait_port(port);
     p
 }
@@ -180,69 +151,8 @@ fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-fn osv_zip(dir: &str, needle: &str) -> Vec<u8> {
-    let base = repo_root().join("testdata/osv").join(dir);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&base)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(needle))
-        .collect();
-    files.sort();
-    let mut buf = std::io::Cursor::new(Vec::new());
-    let mut z = zip::ZipWriter::new(&mut buf);
-    for f in &files {
-        z.start_file(
-            f.file_name().unwrap().to_string_lossy(),
-            zip::write::SimpleFileOptions::default(),
-        )
-        .unwrap();
-        z.write_all(&std::fs::read(f).unwrap()).unwrap();
-    }
-    z.finish().unwrap();
-    buf.into_inner()
-}
-
-/// A loopback listener that hands over each request body it receives.
-fn listener() -> (String, std::sync::mpsc::Receiver<String>) {
-    use std::io::{BufRead, BufReader, Read};
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/notify", l.local_addr().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for s in l.incoming().take(16) {
-            let Ok(mut s) = s else { continue };
-            let mut r = BufReader::new(s.try_clone().unwrap());
-            let mut len = 0;
-            loop {
-                let mut line = String::new();
-                if r.read_line(&mut line).unwrap_or(0) == 0 || line.trim_end().is_empty() {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; len];
-            let _ = r.read_exact(&mut body);
-            let _ = s.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n");
-            let _ = tx.send(String::from_utf8_lossy(&body).into_owned());
-        }
-    });
-    (url, rx)
-}
-
-fn expected_packages(images: &Path) -> Vec<(String, String)> {
-    let mut v: Vec<_> = std::fs::read_to_string(images.join("debian-test.dpkg-query.tsv"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f[0].to_string(), f[1].to_string())
-        })
-        .collect();
-    v.sort();
-    v
+fn osv_zip_of(dir: &str, needle: &str) -> Vec<u8> {
+    osv_zip(&osv_records(dir, needle))
 }
 
 #[test]
@@ -260,7 +170,7 @@ fn registry_push_is_scanned_and_an_advisory_import_rematches_without_the_registr
     api.json(
         "POST",
         "/api/v1/db/import?name=Debian-openssl",
-        &osv_zip("debian", "openssl"),
+        &osv_zip_of("debian", "openssl"),
     );
 
     let (_registry, reg_port) = registry(
@@ -306,7 +216,7 @@ fn registry_push_is_scanned_and_an_advisory_import_rematches_without_the_registr
         &format!("/api/v1/images/{digest}/report?format=json"),
         b"",
     );
-    assert_eq!(names(&report), expected_packages(&images));
+    assert_eq!(names(&report), dpkg_query_packages(&images));
     let vulns_at_scan: BTreeSet<String> = report["vulnerabilities"]
         .as_array()
         .map(|a| {
@@ -349,7 +259,7 @@ fn registry_push_is_scanned_and_an_advisory_import_rematches_without_the_registr
     api.json(
         "POST",
         "/api/v1/db/import?name=Debian-expat",
-        &osv_zip("debian", "expat"),
+        &osv_zip_of("debian", "expat"),
     );
     let appeared = wait_for(120, "re-match findings", || {
         let f = api.json("GET", "/api/v1/findings", b"");
@@ -442,7 +352,7 @@ fn a_restart_while_jobs_run_completes_every_job_once() {
     api.json(
         "POST",
         "/api/v1/db/import?name=Debian",
-        &osv_zip("debian", ""),
+        &osv_zip_of("debian", ""),
     );
     let ids: Vec<String> = refs
         .iter()
@@ -548,7 +458,7 @@ fn admission_scans_an_unscanned_tag_within_the_deadline_or_follows_the_failure_m
     api.json(
         "POST",
         "/api/v1/db/import?name=Debian",
-        &osv_zip("debian", "openssl"),
+        &osv_zip_of("debian", "openssl"),
     );
     let tag = format!("127.0.0.1:{reg}/team/app:1.0");
     let r = api.json(

@@ -285,29 +285,7 @@ fn db_update_downloads_only_what_changed() {
             .unwrap();
         assert!(ok.success());
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Command::new("python3")
-        .args([
-            "-m",
-            "http.server",
-            "--bind",
-            "127.0.0.1",
-            &port.to_string(),
-        ])
-        .current_dir(&mirror)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = std::time::Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed().as_secs() < 20, "http.server did not start");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let (server, port) = http_server(&mirror);
     let db = dir.path().join("cache/advisories.db");
     let update = || {
         let o = hull()
@@ -356,8 +334,7 @@ fn db_update_downloads_only_what_changed() {
         status.contains("Alpine:v3.11") && status.contains("Debian:12"),
         "{status}"
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }
 
 /// What rpm itself says (`rpm.labelCompare` from Debian's python3-rpm): the AlmaLinux 8

@@ -3,12 +3,14 @@
 
 #![allow(dead_code)]
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hull_server::{Config, SqlStore, Store};
+#[allow(unused_imports)]
+pub use hull_testkit::{free_port, http_server, listener, osv_records, osv_zip};
 
 pub const ADMIN: &str = "hull_admin_for_tests";
 
@@ -18,14 +20,6 @@ pub struct Server {
     pub db: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Server {
@@ -195,73 +189,4 @@ pub fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// A zip of OSV records, as the OSV project publishes `all.zip`.
-pub fn osv_zip(records: &[PathBuf]) -> Vec<u8> {
-    use std::io::Write;
-    let mut buf = std::io::Cursor::new(Vec::new());
-    {
-        let mut z = zip::ZipWriter::new(&mut buf);
-        for r in records {
-            let name = r.file_name().unwrap().to_string_lossy().into_owned();
-            z.start_file(name, zip::write::SimpleFileOptions::default())
-                .unwrap();
-            z.write_all(&std::fs::read(r).unwrap()).unwrap();
-        }
-        z.finish().unwrap();
-    }
-    buf.into_inner()
-}
-
-/// The repository's OSV records whose file name contains `needle`.
-pub fn osv_records(dir: &str, needle: &str) -> Vec<PathBuf> {
-    let base = hull_testkit::repo_root().join("testdata/osv").join(dir);
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&base)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(needle))
-        .collect();
-    v.sort();
-    assert!(
-        !v.is_empty(),
-        "no records with {needle} in {}",
-        base.display()
-    );
-    v
-}
-
-/// A one-request HTTP listener on loopback: the body of the first POST it receives.
-pub fn listener() -> (String, std::sync::mpsc::Receiver<String>) {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook", l.local_addr().unwrap());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in l.incoming().take(8) {
-            let Ok(mut s) = stream else { continue };
-            let mut r = BufReader::new(s.try_clone().unwrap());
-            let mut len = 0usize;
-            loop {
-                let mut line = String::new();
-                if r.read_line(&mut line).unwrap_or(0) == 0 {
-                    break;
-                }
-                let l = line.trim_end();
-                if l.is_empty() {
-                    break;
-                }
-                if let Some(v) = l.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; len.min(16 << 20)];
-            let _ = r.read_exact(&mut body);
-            let _ =
-                s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-            let _ = tx.send(String::from_utf8_lossy(&body).into_owned());
-        }
-    });
-    (url, rx)
 }
