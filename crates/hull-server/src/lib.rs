@@ -260,8 +260,10 @@ pub async fn serve(
         }
     };
     let _ = stop.send(true);
+    // A scan in progress is not waited for long: its job's lease runs out and it is taken
+    // again at the next start.
     for t in tasks {
-        let _ = t.await;
+        let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
     }
     served.map_err(ServeError::Io)
 }
