@@ -270,11 +270,14 @@ pub async fn serve(
 
 /// Runs `f` on a multi-threaded runtime: the front-end needs no async runtime of its own.
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_multi_thread()
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .expect("a tokio runtime")
-        .block_on(f)
+        .expect("a tokio runtime");
+    let out = rt.block_on(f);
+    // A scan still running on a blocking thread is abandoned, not waited for.
+    rt.shutdown_timeout(Duration::from_secs(1));
+    out
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what Kubernetes sends to stop a pod).
