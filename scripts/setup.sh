@@ -16,7 +16,9 @@ pkgs=(debootstrap umoci skopeo docker-registry apache2-utils openssl python3 pyt
       maven libmaven-dependency-plugin-java junit4
       # xmllint validates the JUnit output against the Ant JUnit schema; chromium loads the
       # HTML report headless (no console error, tables hold the findings).
-      libxml2-utils chromium)
+      libxml2-utils chromium
+      # PostgreSQL: the server's store tests run on a throwaway cluster (initdb, pg_ctl).
+      postgresql)
 command -v node >/dev/null || pkgs+=(nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
 missing=()

@@ -1,19 +1,29 @@
-//! The storage contract every `Store` implementation must keep, run on SQLite (the
-//! PostgreSQL run of the same functions is the scale-out issue's): the queue's
-//! de-duplication, leases, retries and recovery; images written once per digest with their
-//! references and events; paging; tokens by hash with revocation; the audit log; settings.
-//! And the stored report itself: a `ScanReport` survives its JSON round trip whole.
+//! The storage contract every `Store` implementation must keep, run on both engines: SQLite
+//! (a file in a temporary directory) and PostgreSQL (a throwaway cluster of Debian's
+//! `postgresql`, started by the test): the queue's de-duplication, leases, retries and
+//! recovery; images written once per digest with their references and events; paging;
+//! tokens by hash with revocation; the audit log; settings. And the stored report itself: a
+//! `ScanReport` survives its JSON round trip whole.
 
 use hull_server::auth::Role;
-use hull_server::store::{FindingEvent, ImageRow, ImageWrite, JobEnd, JobState};
+use hull_server::store::{Dialect, FindingEvent, ImageRow, ImageWrite, JobEnd, JobState};
 use hull_server::{SqlStore, Store, StoreError};
 
-fn with_store(f: impl AsyncFnOnce(SqlStore)) {
+/// Runs `f` on a fresh SQLite store, then on a fresh PostgreSQL one.
+fn with_store(f: impl AsyncFn(SqlStore, Dialect)) {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("s.db").display());
+    let sqlite = format!("sqlite://{}", dir.path().join("s.db").display());
+    let pg = hull_testkit::Postgres::start();
+    let mut urls = vec![(sqlite, Dialect::Sqlite)];
+    if let Some(pg) = &pg {
+        urls.push((pg.url.clone(), Dialect::Postgres));
+    }
     hull_server::block_on(async move {
-        let s = SqlStore::connect(&url).await.unwrap();
-        f(s).await;
+        for (url, dialect) in urls {
+            let s = SqlStore::connect(&url).await.unwrap();
+            assert_eq!(s.dialect(), dialect);
+            f(s, dialect).await;
+        }
     });
 }
 
@@ -35,7 +45,7 @@ fn row(digest: &str, repo: &str, refs: &[&str]) -> ImageRow {
 
 #[test]
 fn queue_deduplicates_leases_retries_and_recovers() {
-    with_store(async |s| {
+    with_store(async |s, dialect| {
         let (a, new_a) = s.enqueue("r/app:1", 100).await.unwrap();
         let (a2, new_a2) = s.enqueue("r/app:1", 101).await.unwrap();
         assert!(new_a && !new_a2);
@@ -93,9 +103,15 @@ fn queue_deduplicates_leases_retries_and_recovers() {
             .unwrap();
         assert_eq!(s.job(&b).await.unwrap().unwrap().state, JobState::Queued);
 
-        // After a restart every running job of the single SQLite server is queued again.
-        let x = s.claim(800, i64::MAX).await.unwrap().unwrap();
-        assert_eq!(s.recover(801).await.unwrap(), 1);
+        // After a restart every running job of the single SQLite server is queued again; on
+        // PostgreSQL other replicas may hold theirs, so only expired leases are.
+        let x = s.claim(800, 900).await.unwrap().unwrap();
+        let expected = match dialect {
+            Dialect::Sqlite => 1,
+            Dialect::Postgres => 0,
+        };
+        assert_eq!(s.recover(801).await.unwrap(), expected);
+        assert_eq!(s.recover(901).await.unwrap(), 1 - expected);
         assert_eq!(s.job(&x.id).await.unwrap().unwrap().state, JobState::Queued);
         assert!(s.job("nope").await.unwrap().is_none());
     });
@@ -103,7 +119,7 @@ fn queue_deduplicates_leases_retries_and_recovers() {
 
 #[test]
 fn images_are_one_row_per_digest_with_references_events_and_pages() {
-    with_store(async |s| {
+    with_store(async |s, _| {
         let ev = |finding: &str| FindingEvent {
             at: 10,
             digest: "sha256:b".into(),
@@ -185,7 +201,7 @@ fn images_are_one_row_per_digest_with_references_events_and_pages() {
 
 #[test]
 fn tokens_are_found_by_hash_until_revoked() {
-    with_store(async |s| {
+    with_store(async |s, _| {
         let t = s.create_token("ci", Role::Scanner, "h1", 5).await.unwrap();
         assert_eq!(t.role, Role::Scanner);
         assert!(matches!(
@@ -242,4 +258,70 @@ fn a_stored_report_round_trips_whole() {
     let json = serde_json::to_string(&report).unwrap();
     let back: hull_types::ScanReport = serde_json::from_str(&json).unwrap();
     assert_eq!(back, report);
+}
+
+#[test]
+fn admission_lookups_and_decisions() {
+    with_store(async |s, _| {
+        s.put_image(ImageWrite {
+            row: ImageRow {
+                failures: vec!["CVE-1".into()],
+                passed: false,
+                ..row(
+                    "sha256:platform",
+                    "h/team/app",
+                    &["h/team/app@sha256:index"],
+                )
+            },
+            report: "{}".into(),
+            advisory_db: "1".into(),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+        // By its own digest, or by the reference (an index digest) it was scanned under.
+        let by_digest = s.image_for("sha256:platform", "x").await.unwrap().unwrap();
+        assert_eq!(by_digest.failures, vec!["CVE-1"]);
+        let by_ref = s
+            .image_for("sha256:index", "h/team/app@sha256:index")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(by_ref.digest, "sha256:platform");
+        assert!(s
+            .image_for("sha256:none", "h/team/app@sha256:none")
+            .await
+            .unwrap()
+            .is_none());
+
+        let d = |uid: &str, at: i64| hull_server::store::Decision {
+            at,
+            uid: uid.into(),
+            namespace: "shop".into(),
+            kind: "Pod".into(),
+            name: "p".into(),
+            operation: "CREATE".into(),
+            allowed: false,
+            mode: "enforce".into(),
+            images: serde_json::json!([{"image": "a", "digest": "sha256:platform"}]),
+            reasons: vec!["verdict".into()],
+            warnings: vec![],
+        };
+        s.record_decision(d("one", 5)).await.unwrap();
+        s.record_decision(d("two", 6)).await.unwrap();
+        let all = s.decisions(0, 10).await.unwrap();
+        assert_eq!(all, vec![d("one", 5), d("two", 6)]);
+        assert_eq!(s.decisions(6, 10).await.unwrap(), vec![d("two", 6)]);
+        s.audit(hull_server::store::AuditEntry {
+            at: 7,
+            actor: "a".into(),
+            action: "x".into(),
+            target: "t".into(),
+            client: "127.0.0.1".into(),
+            status: 201,
+        })
+        .await
+        .unwrap();
+        assert_eq!(s.audit_log(7, 10).await.unwrap().len(), 1);
+    });
 }

@@ -662,3 +662,139 @@ pub fn dpkg_query_packages(images: &Path) -> Vec<(String, String)> {
     v.sort();
     v
 }
+
+/// A throwaway PostgreSQL cluster of Debian's `postgresql` package on a loopback port, run
+/// as the unprivileged `postgres` user when the tests run as root (initdb refuses root);
+/// stopped and deleted when dropped.
+pub struct Postgres {
+    /// `postgres://hull@127.0.0.1:PORT/postgres`, trust authentication.
+    pub url: String,
+    dir: PathBuf,
+    bin: PathBuf,
+    as_postgres: bool,
+}
+
+impl Postgres {
+    /// Starts one; `None` (with a message) only under `HULL_SKIP_IMAGE_TESTS` when the
+    /// server binaries are missing, a failure otherwise.
+    pub fn start() -> Option<Postgres> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("bin"))
+            .find(|b| b.join("initdb").is_file());
+        let Some(bin) = bin else {
+            if std::env::var_os("HULL_SKIP_IMAGE_TESTS").is_some() {
+                eprintln!("skipping: no PostgreSQL server binaries (HULL_SKIP_IMAGE_TESTS set)");
+                return None;
+            }
+            panic!("need Debian's postgresql package (installed by scripts/setup.sh)");
+        };
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("hull-pg-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let uid = Command::new("id").arg("-u").output().unwrap();
+        let as_postgres = String::from_utf8_lossy(&uid.stdout).trim() == "0";
+        if as_postgres {
+            let o = Command::new("chown")
+                .arg("postgres:")
+                .arg(&dir)
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "chown: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        let mut pg = Postgres {
+            url: String::new(),
+            dir,
+            bin,
+            as_postgres,
+        };
+        let data = pg.dir.join("data");
+        pg.run(
+            "initdb",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-A",
+                "trust",
+                "-U",
+                "hull",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+        );
+        let port = free_port();
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off",
+            pg.dir.display()
+        );
+        let log = pg.dir.join("log");
+        pg.run(
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-o",
+                &opts,
+                "-l",
+                log.to_str().unwrap(),
+                "-w",
+                "start",
+            ],
+        );
+        pg.url = format!("postgres://hull@127.0.0.1:{port}/postgres");
+        Some(pg)
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let exe = self.bin.join(tool);
+        let o = if self.as_postgres {
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&exe)
+                .args(args)
+                .current_dir(&self.dir)
+                .output()
+        } else {
+            Command::new(&exe)
+                .args(args)
+                .current_dir(&self.dir)
+                .output()
+        }
+        .unwrap();
+        assert!(
+            o.status.success(),
+            "{tool}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        if !self.url.is_empty() {
+            let data = self.dir.join("data");
+            let exe = self.bin.join("pg_ctl");
+            let args = ["-D", data.to_str().unwrap_or(""), "-m", "immediate", "stop"];
+            let _ = if self.as_postgres {
+                Command::new("runuser")
+                    .args(["-u", "postgres", "--"])
+                    .arg(&exe)
+                    .args(args)
+                    .output()
+            } else {
+                Command::new(&exe).args(args).output()
+            };
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
