@@ -655,3 +655,114 @@ fn admission_checks_cosign_signatures_by_trusted_keys() {
         assert!(m.contains(&why), "{image}: {why} not in {m}");
     }
 }
+
+/// The scale-out store's first step: two servers on one PostgreSQL database share one queue.
+/// Every job is taken by one replica once (`FOR UPDATE SKIP LOCKED`), and each image is one
+/// row however many replicas and references led to it.
+#[test]
+fn two_replicas_on_postgres_share_one_queue() {
+    let Some(images) = test_images(&["docker-registry", "skopeo"]) else {
+        return;
+    };
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_registry, reg) = registry(d, None);
+    let sources = [
+        format!(
+            "oci:{}:debian-test",
+            images.join("debian-test.oci").display()
+        ),
+        format!(
+            "oci:{}:debian-test",
+            images.join("debian-test.zstd.oci").display()
+        ),
+        format!("docker-archive:{}", images.join("lang-test.tar").display()),
+    ];
+    let mut refs = vec![];
+    for (i, src) in sources.iter().enumerate() {
+        for tag in ["a", "b"] {
+            let r = format!("127.0.0.1:{reg}/team/app{i}:{tag}");
+            push(src, &r);
+            refs.push(r);
+        }
+    }
+    let replica = |name: &str| {
+        let home = d.join(name);
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::copy(d.join("advisories.db"), home.join("advisories.db")).ok();
+        let port = free_port();
+        let mut c = hull();
+        c.env("HULL_ADMIN_TOKEN", ADMIN)
+            .env_remove("SOURCE_DATE_EPOCH")
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--store",
+                &pg.url,
+            ])
+            .arg("--db")
+            .arg(home.join("advisories.db"))
+            .args(["--no-cache", "--concurrency", "2"])
+            .current_dir(&home)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(home.join("serve.log")).unwrap());
+        let p = Killed(c.spawn().unwrap());
+        wait_port(port);
+        (p, Api(format!("http://127.0.0.1:{port}")))
+    };
+    let (_one, a) = replica("one");
+    let (_two, b) = replica("two");
+    // Half the scans through each replica.
+    let ids: Vec<String> = refs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let api = if i % 2 == 0 { &a } else { &b };
+            api.json(
+                "POST",
+                "/api/v1/scans",
+                format!(r#"{{"image":"{r}"}}"#).as_bytes(),
+            )["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let jobs: Vec<Value> = wait_for(240, "every job to finish", || {
+        let jobs: Vec<Value> = ids
+            .iter()
+            .map(|id| b.json("GET", &format!("/api/v1/scans/{id}"), b""))
+            .collect();
+        jobs.iter().all(|j| j["state"] == "done").then_some(jobs)
+    });
+    for j in &jobs {
+        assert_eq!(j["attempts"], 1, "taken once: {j}");
+    }
+    let digests: BTreeSet<&str> = jobs.iter().map(|j| j["digest"].as_str().unwrap()).collect();
+    assert_eq!(digests.len(), 3, "{jobs:?}");
+    // Both replicas see the same three images, each with both its references.
+    for api in [&a, &b] {
+        let page = api.json("GET", "/api/v1/images", b"");
+        let images = page["images"].as_array().unwrap();
+        assert_eq!(images.len(), 3, "{page}");
+        for i in images {
+            assert_eq!(i["references"].as_array().unwrap().len(), 2, "{i}");
+        }
+    }
+    let metrics = |api: &Api| {
+        let text = api.call("GET", "/metrics", b"").1;
+        text.lines()
+            .find(|l| l.starts_with("hull_scans_total{outcome=\"passed\"}"))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        metrics(&a) + metrics(&b),
+        6,
+        "six scans in all, split between the replicas"
+    );
+}
