@@ -248,21 +248,30 @@ fn open_cache(
     Ok(Some(Cache::open(dir, &key)?))
 }
 
-/// Opens the advisory database. Missing when the user did not ask for `vuln` by name is a
-/// notice (the scan goes on without it); a stale one is a notice too.
+/// Opens the advisory database. Missing, unreadable or empty fails the scan unless the plan
+/// accepts it (then a notice, and no vulnerability is checked); a stale one is a notice.
 fn open_advisories(
     plan: &ScanPlan,
     notices: &mut Vec<String>,
 ) -> Result<Option<hull_advisory::Database>, ScanError> {
-    let Some(path) = &plan.advisory_db else {
-        notices.push("no advisory database; vulnerabilities not checked".into());
-        return Ok(None);
+    let opened = match &plan.advisory_db {
+        None => Err("no advisory database (no user cache directory; pass --db)".to_string()),
+        Some(path) => hull_advisory::Database::open(path)
+            .map_err(|e| e.to_string())
+            .and_then(|db| match db.ecosystems() {
+                Ok(e) if e.is_empty() => Err(format!(
+                    "the advisory database {} holds no advisories",
+                    path.display()
+                )),
+                Ok(_) => Ok(db),
+                Err(e) => Err(e.to_string()),
+            }),
     };
-    let db = match hull_advisory::Database::open(path) {
+    let db = match opened {
         Ok(db) => db,
-        Err(e) if plan.scanners_explicit => return Err(ScanError::AdvisoryDb(e)),
-        Err(e) => {
-            notices.push(format!("{e}; vulnerabilities not checked"));
+        Err(reason) if plan.require_advisories => return Err(ScanError::NoAdvisoryDb { reason }),
+        Err(reason) => {
+            notices.push(format!("{reason}; vulnerabilities not checked"));
             return Ok(None);
         }
     };

@@ -73,9 +73,10 @@ pub struct ScanPlan {
     /// The scanners to run; the inventory is always taken. Rules, hash lists and a clamd
     /// address in [`ScanPlan::malware`] turn `malware` on, indicator sets turn `ioc` on.
     pub scanners: BTreeSet<Scanner>,
-    /// The user named the scanners: a missing advisory database is then an error rather
-    /// than a notice.
-    pub scanners_explicit: bool,
+    /// With the `vuln` scanner, a missing, unreadable or empty advisory database fails the
+    /// scan ([`ScanError::NoAdvisoryDb`]): a gate must not pass for having checked nothing.
+    /// `false` (`--skip-vuln-if-no-db`) makes it a notice and the scan goes on.
+    pub require_advisories: bool,
     /// The advisory database file (needed by [`Scanner::Vuln`]).
     pub advisory_db: Option<PathBuf>,
     /// A database older than this many days gets a notice.
@@ -101,7 +102,7 @@ impl ScanPlan {
         ScanPlan {
             target,
             scanners: BTreeSet::new(),
-            scanners_explicit: false,
+            require_advisories: true,
             advisory_db: None,
             db_max_age_days: 7,
             config: hull_config::Options::default(),
@@ -218,9 +219,12 @@ pub enum ScanError {
     /// The secret rules.
     #[error(transparent)]
     Secrets(#[from] hull_secret::ConfigError),
-    /// The advisory database the user asked for could not be opened.
-    #[error(transparent)]
-    AdvisoryDb(hull_advisory::DbError),
+    /// The vulnerability scanner has no usable advisory database.
+    #[error("vulnerabilities cannot be checked: {reason} (run `hull db update` or `hull db import`, or accept it with --skip-vuln-if-no-db)")]
+    NoAdvisoryDb {
+        /// Missing, unreadable or empty, and where.
+        reason: String,
+    },
     /// The advisory database failed while matching.
     #[error(transparent)]
     Match(hull_advisory::DbError),
@@ -234,14 +238,14 @@ impl ScanError {
             | ScanError::Cache(_)
             | ScanError::NoIndicators
             | ScanError::Malware(_)
-            | ScanError::Secrets(_)
-            | ScanError::AdvisoryDb(_) => ErrorClass::Usage,
+            | ScanError::Secrets(_) => ErrorClass::Usage,
             ScanError::Image(_)
             | ScanError::Io { .. }
             | ScanError::Missing { .. }
             | ScanError::NotSbom { .. }
             | ScanError::BadJson { .. }
             | ScanError::TooManyPackages { .. }
+            | ScanError::NoAdvisoryDb { .. }
             | ScanError::Match(_) => ErrorClass::Input,
         }
     }

@@ -1,7 +1,7 @@
 //! The pipeline as a library call: a plan in, a finished report out, with no binary in
 //! between (the server and the admission webhook call it this way).
 
-use hull_scan::{run, ConfigInput, ErrorClass, ScanPlan, Target};
+use hull_scan::{run, ConfigInput, ErrorClass, ScanError, ScanPlan, Target};
 use hull_testkit::{docker_archive, layer, status, E, OS_RELEASE};
 use hull_types::{Scanner, SourceKind};
 
@@ -63,7 +63,8 @@ fn the_plan_decides_and_the_error_says_whose_fault_it_is() {
     std::fs::write(&junk, b"not a tar at all").unwrap();
     let e = run(&plan_for(&junk, &[]), None).unwrap_err();
     assert_eq!(e.class(), ErrorClass::Input, "{e}");
-    // The vuln scanner asked for by name, with no database: usage.
+    // The vuln scanner with no usable database: the scan fails (input: there is nothing to
+    // match against), whether the database is missing, not one, or empty.
     let archive = t.path().join("app.tar");
     docker_archive(
         &archive,
@@ -71,11 +72,25 @@ fn the_plan_decides_and_the_error_says_whose_fault_it_is() {
         None,
     );
     let mut p = plan_for(&archive, &[Scanner::Vuln]);
-    p.scanners_explicit = true;
+    let empty = t.path().join("empty.db");
+    hull_scan::db::Database::import(&empty, &[], 0).unwrap();
+    let junk_db = t.path().join("junk.db");
+    std::fs::write(&junk_db, b"not a database").unwrap();
+    for db in [t.path().join("missing.db"), junk_db, empty] {
+        p.advisory_db = Some(db.clone());
+        let e = run(&p, None).unwrap_err();
+        assert!(
+            matches!(e, ScanError::NoAdvisoryDb { .. }),
+            "{}: {e}",
+            db.display()
+        );
+        assert_eq!(e.class(), ErrorClass::Input);
+    }
+    p.advisory_db = None;
+    assert_eq!(run(&p, None).unwrap_err().class(), ErrorClass::Input);
+    // Accepted by the plan: a notice, and the scan goes on.
+    p.require_advisories = false;
     p.advisory_db = Some(t.path().join("missing.db"));
-    assert_eq!(run(&p, None).unwrap_err().class(), ErrorClass::Usage);
-    // Not by name: a notice, and the scan goes on.
-    p.scanners_explicit = false;
     let out = run(&p, None).unwrap();
     assert!(out
         .notices

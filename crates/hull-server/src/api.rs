@@ -507,6 +507,10 @@ async fn post_sbom(
         plan.advisory_db = Some(db);
         plan.now = now();
         hull_scan::run(&plan, None).map_err(|e| match e.class() {
+            // No advisory database yet: the server is not ready, the SBOM is fine.
+            _ if matches!(e, hull_scan::ScanError::NoAdvisoryDb { .. }) => {
+                ApiError::Unavailable(e.to_string())
+            }
             hull_scan::ErrorClass::Input => {
                 ApiError::BadRequest(e.to_string().replace(&path.display().to_string(), "body"))
             }

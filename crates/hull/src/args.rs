@@ -149,6 +149,11 @@ pub struct ScanArgs {
     /// No progress output.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Scan on when the vulnerability scanner has no usable advisory database (missing,
+    /// unreadable or empty): a notice instead of exit 3. Without it a gate never passes for
+    /// having checked nothing.
+    #[arg(long, env = "HULL_SKIP_VULN_IF_NO_DB")]
+    pub skip_vuln_if_no_db: bool,
     /// Registry user name (with --password; otherwise the Docker/podman auth file is used).
     #[arg(long, env = "HULL_USERNAME")]
     pub username: Option<String>,

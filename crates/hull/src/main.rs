@@ -184,7 +184,7 @@ fn scan(a: ScanArgs, mode: Mode, order: Order) -> Result<(), Failure> {
         Mode::Scan => &[Scanner::Vuln, Scanner::Secret, Scanner::Misconfig],
         Mode::Sbom => &[],
     };
-    plan.scanners_explicit = a.scanners.is_some();
+    plan.require_advisories = !a.skip_vuln_if_no_db;
     plan.scanners = match &a.scanners {
         Some(list) => list.iter().filter_map(|s| s.0).collect(),
         None => default_scanners.iter().copied().collect(),

@@ -379,6 +379,8 @@ fn a_restart_while_jobs_run_completes_every_job_once() {
             .iter()
             .map(|id| api.json("GET", &format!("/api/v1/scans/{id}"), b""))
             .collect();
+        let failed: Vec<&Value> = jobs.iter().filter(|j| j["state"] == "failed").collect();
+        assert!(failed.is_empty(), "failed jobs: {failed:?}");
         jobs.iter().all(|j| j["state"] == "done").then_some(jobs)
     });
     let digests: BTreeSet<&str> = jobs.iter().map(|j| j["digest"].as_str().unwrap()).collect();
@@ -689,10 +691,10 @@ fn two_replicas_on_postgres_share_one_queue() {
             refs.push(r);
         }
     }
+    // Both replicas read one advisory database (imported once, through the first).
     let replica = |name: &str| {
         let home = d.join(name);
         std::fs::create_dir_all(&home).unwrap();
-        std::fs::copy(d.join("advisories.db"), home.join("advisories.db")).ok();
         let port = free_port();
         let mut c = hull();
         c.env("HULL_ADMIN_TOKEN", ADMIN)
@@ -705,7 +707,7 @@ fn two_replicas_on_postgres_share_one_queue() {
                 &pg.url,
             ])
             .arg("--db")
-            .arg(home.join("advisories.db"))
+            .arg(d.join("advisories.db"))
             .args(["--no-cache", "--concurrency", "2"])
             .current_dir(&home)
             .stdout(Stdio::null())
@@ -716,6 +718,11 @@ fn two_replicas_on_postgres_share_one_queue() {
     };
     let (_one, a) = replica("one");
     let (_two, b) = replica("two");
+    a.json(
+        "POST",
+        "/api/v1/db/import?name=Debian",
+        &osv_zip_of("debian", ""),
+    );
     // Half the scans through each replica.
     let ids: Vec<String> = refs
         .iter()
@@ -737,6 +744,8 @@ fn two_replicas_on_postgres_share_one_queue() {
             .iter()
             .map(|id| b.json("GET", &format!("/api/v1/scans/{id}"), b""))
             .collect();
+        let failed: Vec<&Value> = jobs.iter().filter(|j| j["state"] == "failed").collect();
+        assert!(failed.is_empty(), "failed jobs: {failed:?}");
         jobs.iter().all(|j| j["state"] == "done").then_some(jobs)
     });
     for j in &jobs {

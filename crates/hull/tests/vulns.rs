@@ -193,33 +193,72 @@ fn alpine_secdb_by_origin() {
     assert!(ids(&v, "musl").is_empty(), "{}", v["vulnerabilities"]);
 }
 
+/// Never a silent green (issue 22): with the vulnerability scanner on (here by default) and
+/// no usable advisory database, a gate fails with exit 3 and one line saying why, whatever
+/// `-q` says; `--skip-vuln-if-no-db` is the explicit way to scan on.
 #[test]
-fn without_a_database_the_inventory_still_works() {
+fn no_usable_database_fails_the_gate_unless_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let img = debian_image(dir.path(), "3.0.11-1~deb12u2");
     let missing = dir.path().join("none.db");
-    let o = run(&[
-        "scan",
-        "--no-cache",
-        "--db",
-        missing.to_str().unwrap(),
-        "-f",
-        "json",
-        &img,
-    ]);
-    assert!(o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("hull db import"));
-    // Asking for the vulnerability scanner explicitly without a database is a usage error.
-    let o = run(&[
-        "scan",
-        "--no-cache",
-        "--scanners",
-        "vuln",
-        "--db",
-        missing.to_str().unwrap(),
-        &img,
-    ]);
-    assert_eq!(o.status.code(), Some(2));
+    let corrupt = dir.path().join("corrupt.db");
+    std::fs::write(&corrupt, b"SQLite format 3\0 but not really").unwrap();
+    let empty_src = dir.path().join("empty-osv");
+    std::fs::create_dir_all(&empty_src).unwrap();
+    let empty = dir.path().join("empty.db");
+    let o = hull()
+        .args(["db", "import", "--db"])
+        .arg(&empty)
+        .arg(&empty_src)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let gate = |db: &Path, extra: &[&str]| {
+        hull()
+            .env_remove("HULL_SKIP_VULN_IF_NO_DB")
+            .args(["scan", "-q", "--no-cache", "--fail-on", "vuln=any", "--db"])
+            .arg(db)
+            .args(extra)
+            .arg(&img)
+            .output()
+            .unwrap()
+    };
+    for (db, why) in [
+        (&missing, "none.db"),
+        (&corrupt, "corrupt.db"),
+        (&empty, "holds no advisories"),
+    ] {
+        let o = gate(db, &[]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(3), "{}: {err}", db.display());
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains("vulnerabilities cannot be checked") && err.contains(why),
+            "{err}"
+        );
+        assert!(
+            o.stdout.is_empty(),
+            "no report when nothing could be checked"
+        );
+    }
+    // Accepted: the inventory is reported, the scan passes, and it says what it skipped.
+    let o = gate(&missing, &["--skip-vuln-if-no-db", "-f", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!json_of(&o)["packages"].as_array().unwrap().is_empty());
+    // With the database the same gate fails on what it found.
+    let db = import(dir.path(), &["debian"]);
+    let o = gate(Path::new(&db), &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
