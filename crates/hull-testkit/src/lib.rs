@@ -532,6 +532,21 @@ fn fixture_policy() -> PolicyResult {
     }
 }
 
+/// Polls `f` until it gives a value, for at most `secs` seconds.
+pub fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 /// A free TCP port on 127.0.0.1 (bound, then released for the server under test).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -754,22 +769,22 @@ impl Postgres {
         Some(pg)
     }
 
-    fn run(&self, tool: &str, args: &[&str]) {
+    /// `tool` of the server's binaries, as the user the cluster belongs to.
+    fn command(&self, tool: &str) -> Command {
         let exe = self.bin.join(tool);
-        let o = if self.as_postgres {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&exe)
-                .args(args)
-                .current_dir(&self.dir)
-                .output()
+        let mut c = if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(exe);
+            c
         } else {
-            Command::new(&exe)
-                .args(args)
-                .current_dir(&self.dir)
-                .output()
-        }
-        .unwrap();
+            Command::new(exe)
+        };
+        c.current_dir(&self.dir);
+        c
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let o = self.command(tool).args(args).output().unwrap();
         assert!(
             o.status.success(),
             "{tool}: {}{}",
@@ -783,17 +798,10 @@ impl Drop for Postgres {
     fn drop(&mut self) {
         if !self.url.is_empty() {
             let data = self.dir.join("data");
-            let exe = self.bin.join("pg_ctl");
-            let args = ["-D", data.to_str().unwrap_or(""), "-m", "immediate", "stop"];
-            let _ = if self.as_postgres {
-                Command::new("runuser")
-                    .args(["-u", "postgres", "--"])
-                    .arg(&exe)
-                    .args(args)
-                    .output()
-            } else {
-                Command::new(&exe).args(args).output()
-            };
+            let _ = self
+                .command("pg_ctl")
+                .args(["-D", data.to_str().unwrap_or(""), "-m", "immediate", "stop"])
+                .output();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }

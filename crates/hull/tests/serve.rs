@@ -13,7 +13,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
@@ -134,20 +134,6 @@ impl Api {
             "{method} {path}: {status} {text}"
         );
         serde_json::from_str(&text).unwrap()
-    }
-}
-
-fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
@@ -317,16 +303,9 @@ fn registry_push_is_scanned_and_an_advisory_import_rematches_without_the_registr
     );
 }
 
-#[test]
-fn a_restart_while_jobs_run_completes_every_job_once() {
-    let Some(images) = test_images(&["docker-registry", "skopeo"]) else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let (_registry, reg) = registry(d, None);
-    // Three images with distinct digests, one of them under two tags.
-    let sources = [
+/// Three images with distinct digests: the Debian test image, its zstd twin, the language one.
+fn three_images(images: &Path) -> [String; 3] {
+    [
         format!(
             "oci:{}:debian-test",
             images.join("debian-test.oci").display()
@@ -336,7 +315,32 @@ fn a_restart_while_jobs_run_completes_every_job_once() {
             images.join("debian-test.zstd.oci").display()
         ),
         format!("docker-archive:{}", images.join("lang-test.tar").display()),
-    ];
+    ]
+}
+
+/// Waits until every job is done (a failed one fails the test at once) and returns them.
+fn finished(api: &Api, ids: &[String]) -> Vec<Value> {
+    wait_for(240, "every job to finish", || {
+        let jobs: Vec<Value> = ids
+            .iter()
+            .map(|id| api.json("GET", &format!("/api/v1/scans/{id}"), b""))
+            .collect();
+        let failed: Vec<&Value> = jobs.iter().filter(|j| j["state"] == "failed").collect();
+        assert!(failed.is_empty(), "failed jobs: {failed:?}");
+        jobs.iter().all(|j| j["state"] == "done").then_some(jobs)
+    })
+}
+
+#[test]
+fn a_restart_while_jobs_run_completes_every_job_once() {
+    let Some(images) = test_images(&["docker-registry", "skopeo"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_registry, reg) = registry(d, None);
+    // Three images with distinct digests, one of them under two tags.
+    let sources = three_images(&images);
     let mut refs = vec![];
     for (i, src) in sources.iter().enumerate() {
         let r = format!("127.0.0.1:{reg}/team/app:{i}");
@@ -374,15 +378,7 @@ fn a_restart_while_jobs_run_completes_every_job_once() {
     let _ = server.0.kill();
     let _ = server.0.wait();
     server = serve(d, port, &["--concurrency", "2", "--no-cache"]);
-    let jobs: Vec<Value> = wait_for(180, "every job to finish", || {
-        let jobs: Vec<Value> = ids
-            .iter()
-            .map(|id| api.json("GET", &format!("/api/v1/scans/{id}"), b""))
-            .collect();
-        let failed: Vec<&Value> = jobs.iter().filter(|j| j["state"] == "failed").collect();
-        assert!(failed.is_empty(), "failed jobs: {failed:?}");
-        jobs.iter().all(|j| j["state"] == "done").then_some(jobs)
-    });
+    let jobs = finished(&api, &ids);
     let digests: BTreeSet<&str> = jobs.iter().map(|j| j["digest"].as_str().unwrap()).collect();
     assert_eq!(digests.len(), 3, "{jobs:?}");
     let page = api.json("GET", "/api/v1/images", b"");
@@ -672,17 +668,7 @@ fn two_replicas_on_postgres_share_one_queue() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (_registry, reg) = registry(d, None);
-    let sources = [
-        format!(
-            "oci:{}:debian-test",
-            images.join("debian-test.oci").display()
-        ),
-        format!(
-            "oci:{}:debian-test",
-            images.join("debian-test.zstd.oci").display()
-        ),
-        format!("docker-archive:{}", images.join("lang-test.tar").display()),
-    ];
+    let sources = three_images(&images);
     let mut refs = vec![];
     for (i, src) in sources.iter().enumerate() {
         for tag in ["a", "b"] {
@@ -739,15 +725,7 @@ fn two_replicas_on_postgres_share_one_queue() {
                 .to_string()
         })
         .collect();
-    let jobs: Vec<Value> = wait_for(240, "every job to finish", || {
-        let jobs: Vec<Value> = ids
-            .iter()
-            .map(|id| b.json("GET", &format!("/api/v1/scans/{id}"), b""))
-            .collect();
-        let failed: Vec<&Value> = jobs.iter().filter(|j| j["state"] == "failed").collect();
-        assert!(failed.is_empty(), "failed jobs: {failed:?}");
-        jobs.iter().all(|j| j["state"] == "done").then_some(jobs)
-    });
+    let jobs = finished(&b, &ids);
     for j in &jobs {
         assert_eq!(j["attempts"], 1, "taken once: {j}");
     }

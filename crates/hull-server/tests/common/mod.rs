@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use hull_server::{Config, SqlStore, Store};
 #[allow(unused_imports)]
-pub use hull_testkit::{free_port, http_server, listener, osv_records, osv_zip};
+pub use hull_testkit::{free_port, http_server, listener, osv_records, osv_zip, wait_for};
 
 pub const ADMIN: &str = "hull_admin_for_tests";
 
@@ -173,20 +173,5 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.shutdown();
-    }
-}
-
-/// Polls `f` until it gives a value, for at most `secs` seconds.
-pub fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
     }
 }
