@@ -593,6 +593,9 @@ async fn resolve(app: &Arc<App>, image: &str, r: &Reference) -> Result<String, S
 
 /// Queues a scan of `reference` and waits for it, within the deadline.
 async fn scan_now(app: &Arc<App>, reference: &str) -> Result<(), String> {
+    if !hull_policy::admission::registry_allowed(&app.config.allowed_registries, reference) {
+        return Err("not scanned: the server does not scan from this registry".into());
+    }
     let deadline = app.config.admission.deadline;
     let (id, _) = app
         .store

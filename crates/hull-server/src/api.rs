@@ -84,6 +84,8 @@ fn noted(mut r: Response, action: &'static str, target: impl Into<String>) -> Re
 enum ApiError {
     Unauthorized,
     Forbidden(Role),
+    /// Refused for what was asked, not for who asked.
+    Refused(String),
     NotFound(String),
     BadRequest(String),
     Conflict(String),
@@ -117,6 +119,7 @@ impl IntoResponse for ApiError {
                 StatusCode::FORBIDDEN,
                 format!("this needs a token with the {role} role"),
             ),
+            ApiError::Refused(m) => (StatusCode::FORBIDDEN, m),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, m),
@@ -301,11 +304,17 @@ struct Queued {
     new: bool,
 }
 
-/// A registry reference, refused when it does not parse: the server only reads registries.
-fn registry_reference(image: &str) -> Result<(), ApiError> {
-    Reference::parse(image)
-        .map(|_| ())
-        .map_err(|e| ApiError::BadRequest(e.to_string()))
+/// A registry reference, refused when it does not parse (the server only reads registries)
+/// or names a registry the server may not scan from.
+fn registry_reference(app: &App, image: &str) -> Result<(), ApiError> {
+    let r = Reference::parse(image).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    if !hull_policy::admission::registry_allowed(&app.config.allowed_registries, image) {
+        return Err(ApiError::Refused(format!(
+            "registry {} is not one this server scans from",
+            r.registry
+        )));
+    }
+    Ok(())
 }
 
 #[utoipa::path(post, path = "/api/v1/scans", request_body = ScanRequest,
@@ -319,7 +328,7 @@ async fn submit_scan(
 ) -> Answer {
     caller.need(Role::Scanner)?;
     let req: ScanRequest = json_body(&body)?;
-    registry_reference(&req.image)?;
+    registry_reference(&app, &req.image)?;
     let (id, new) = app.store.enqueue(&req.image, now()).await?;
     app.wake.notify_waiters();
     let r = (
@@ -581,6 +590,14 @@ async fn registry_webhook(State(app): State<Arc<App>>, headers: HeaderMap, body:
         return Ok(note(StatusCode::NO_CONTENT.into_response(), String::new()));
     }
     let mut queued = Vec::with_capacity(refs.len());
+    // Pushes to registries the server may not scan from are ignored.
+    let refs: Vec<String> = refs
+        .into_iter()
+        .filter(|r| hull_policy::admission::registry_allowed(&app.config.allowed_registries, r))
+        .collect();
+    if refs.is_empty() {
+        return Ok(note(StatusCode::NO_CONTENT.into_response(), String::new()));
+    }
     for image in refs {
         let (id, new) = app.store.enqueue(&image, now()).await?;
         queued.push(Queued { id, image, new });

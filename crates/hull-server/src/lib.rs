@@ -104,6 +104,10 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// Registry options for the scans (plain HTTP, credentials file, timeout).
     pub registry: hull_scan::options::RegistryOptions,
+    /// Registries (host or host/path) the server may be asked to scan from; empty: any.
+    /// Without it any scanner-role client (or a pod in `unscanned = "scan"` mode) can make
+    /// the server fetch from any host it reaches, internal ones included.
+    pub allowed_registries: Vec<String>,
     /// hull's version, recorded in reports.
     pub version: String,
 }
@@ -133,6 +137,7 @@ impl Config {
             lease: Duration::from_secs(120),
             admin_token: None,
             registry: Default::default(),
+            allowed_registries: vec![],
             version: String::new(),
         }
     }

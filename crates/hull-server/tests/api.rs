@@ -577,3 +577,44 @@ fn registry_errors_are_retried_then_fail_with_the_registrys_error() {
         "{metrics}"
     );
 }
+
+#[test]
+fn scans_and_pushes_only_from_allowed_registries() {
+    let s = Server::start(|c| {
+        c.allowed_registries = vec!["127.0.0.1:9".into()];
+        c.webhook_secret = Some("k".into());
+    });
+    let (status, text) = s.call(
+        "POST",
+        "/api/v1/scans",
+        Some(ADMIN),
+        br#"{"image":"10.0.0.1:5000/internal/x:1"}"#,
+    );
+    assert_eq!(status, 403, "{text}");
+    assert!(
+        text.contains("registry 10.0.0.1:5000 is not one this server scans from"),
+        "{text}"
+    );
+    assert_eq!(
+        s.call(
+            "POST",
+            "/api/v1/scans",
+            Some(ADMIN),
+            br#"{"image":"127.0.0.1:9/team/app:1"}"#
+        )
+        .0,
+        202
+    );
+    // A push notification from another registry queues nothing.
+    let other = distribution_push("team/app").replace("127.0.0.1:9", "10.0.0.1:5000");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let r = agent
+        .post(s.url("/api/v1/webhooks/registry"))
+        .header("authorization", "Bearer k")
+        .send(other.as_bytes())
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+}

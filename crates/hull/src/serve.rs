@@ -77,6 +77,10 @@ pub struct ServeArgs {
     /// Scan without the layer cache.
     #[arg(long)]
     no_cache: bool,
+    /// Registries the server may scan from (comma-separated hosts or host/path prefixes);
+    /// scans and webhook pushes of others are refused. Default: any.
+    #[arg(long, value_delimiter = ',')]
+    allowed_registries: Vec<String>,
     #[command(flatten)]
     db: DbArgs,
     #[command(flatten)]
@@ -106,6 +110,8 @@ struct FileConfig {
     max_body: Option<String>,
     request_timeout: Option<u64>,
     cache_dir: Option<PathBuf>,
+    #[serde(default)]
+    allowed_registries: Vec<String>,
 }
 
 fn parse_interval(s: &str) -> Result<Duration, String> {
@@ -222,6 +228,11 @@ pub fn serve(mut a: ServeArgs) -> Result<(), Failure> {
             .map_err(|e| usage(anyhow!("hull-server.toml: scanners: {e}")))?;
     }
     c.webhook_secret = a.webhook_secret.or(file.webhook_secret);
+    c.allowed_registries = if a.allowed_registries.is_empty() {
+        file.allowed_registries.clone()
+    } else {
+        a.allowed_registries.clone()
+    };
     let plain = a.notify.iter().chain(&file.notify).map(|u| (u, false));
     let slack = a
         .notify_slack
