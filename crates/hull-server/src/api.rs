@@ -583,21 +583,19 @@ async fn registry_webhook(State(app): State<Arc<App>>, headers: HeaderMap, body:
     if !authorized {
         return Ok(note(ApiError::Unauthorized.into_response(), String::new()));
     }
-    let Notification::Pushed(refs) = webhook::parse(&body) else {
-        return Ok(note(StatusCode::NO_CONTENT.into_response(), String::new()));
+    // Unknown events, blob-only envelopes and pushes to registries the server may not scan
+    // from all queue nothing.
+    let refs: Vec<String> = match webhook::parse(&body) {
+        Notification::Pushed(refs) => refs
+            .into_iter()
+            .filter(|r| hull_policy::admission::registry_allowed(&app.config.allowed_registries, r))
+            .collect(),
+        Notification::Unknown => vec![],
     };
     if refs.is_empty() {
         return Ok(note(StatusCode::NO_CONTENT.into_response(), String::new()));
     }
     let mut queued = Vec::with_capacity(refs.len());
-    // Pushes to registries the server may not scan from are ignored.
-    let refs: Vec<String> = refs
-        .into_iter()
-        .filter(|r| hull_policy::admission::registry_allowed(&app.config.allowed_registries, r))
-        .collect();
-    if refs.is_empty() {
-        return Ok(note(StatusCode::NO_CONTENT.into_response(), String::new()));
-    }
     for image in refs {
         let (id, new) = app.store.enqueue(&image, now()).await?;
         queued.push(Queued { id, image, new });
